@@ -1,0 +1,1 @@
+"""The app people start: the command line and the window."""

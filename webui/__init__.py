@@ -1,0 +1,1 @@
+"""Hearth's HTTP surface (Bottle). Imports core, never webview."""
