@@ -1,0 +1,191 @@
+"""The database schema, as numbered migrations applied in order.
+
+``PRAGMA user_version`` holds the number of migrations applied. Before any
+migration runs on a database that already holds data, a copy is written to
+``DATA/backups/`` with SQLite's backup API (consistent even mid-WAL).
+Never edit a released migration: add a new one at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from core import clock
+
+
+def _v1_sessions_messages_runs(conn: sqlite3.Connection) -> None:
+    _script(
+        conn,
+        """
+        CREATE TABLE sessions (
+            id         TEXT PRIMARY KEY,
+            title      TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            pinned     INTEGER NOT NULL DEFAULT 0,
+            model      TEXT,
+            workspace  TEXT
+        );
+        CREATE INDEX sessions_by_order ON sessions (pinned DESC, updated_at DESC);
+
+        CREATE TABLE messages (
+            id           TEXT PRIMARY KEY,
+            session_id   TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            seq          INTEGER NOT NULL,
+            role         TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool')),
+            content      TEXT NOT NULL DEFAULT '',
+            status       TEXT NOT NULL DEFAULT 'complete'
+                         CHECK (status IN ('complete', 'interrupted', 'cancelled', 'error')),
+            tool_calls   TEXT,
+            tool_call_id TEXT,
+            name         TEXT,
+            created_at   TEXT NOT NULL,
+            usage        TEXT,
+            run_id       TEXT,
+            UNIQUE (session_id, seq)
+        );
+
+        CREATE TABLE runs (
+            id           TEXT PRIMARY KEY,
+            session_id   TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            status       TEXT NOT NULL
+                         CHECK (status IN ('live', 'completed', 'failed', 'cancelled',
+                                           'interrupted')),
+            started_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL,
+            ended_at     TEXT,
+            owner        TEXT NOT NULL,
+            model        TEXT,
+            partial_text TEXT NOT NULL DEFAULT '',
+            error        TEXT
+        );
+        CREATE UNIQUE INDEX runs_one_live_per_session ON runs (session_id) WHERE status = 'live';
+        CREATE INDEX runs_by_session ON runs (session_id);
+
+        CREATE TABLE run_steps (
+            run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            idx     INTEGER NOT NULL,
+            message TEXT NOT NULL,
+            PRIMARY KEY (run_id, idx)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+def _v2_search_reasoning_prompts(conn: sqlite3.Connection) -> None:
+    """Full-text search over titles and message text; reasoning, errors, per-session prompts.
+
+    Only user and assistant text is indexed (tool output is noise for a search).
+    The title trigger fires on ``UPDATE OF title`` only, so moving ``updated_at``
+    (which every checkpoint does) never touches the index.
+    """
+    _script(
+        conn,
+        """
+        ALTER TABLE sessions ADD COLUMN system_prompt TEXT;
+        ALTER TABLE messages ADD COLUMN reasoning TEXT;
+        ALTER TABLE messages ADD COLUMN error TEXT;
+        ALTER TABLE runs ADD COLUMN partial_reasoning TEXT NOT NULL DEFAULT '';
+
+        CREATE VIRTUAL TABLE messages_fts USING fts5 (
+            content, content = 'messages', content_rowid = 'rowid',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+        WHEN new.role IN ('user', 'assistant') BEGIN
+            INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.role IN ('user', 'assistant') BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.rowid, old.content);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+        WHEN old.role IN ('user', 'assistant') BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.rowid, old.content);
+            INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+        END;
+
+        CREATE VIRTUAL TABLE sessions_fts USING fts5 (
+            title, content = 'sessions', content_rowid = 'rowid',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+            INSERT INTO sessions_fts (rowid, title) VALUES (new.rowid, new.title);
+        END;
+        CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+            INSERT INTO sessions_fts (sessions_fts, rowid, title)
+            VALUES ('delete', old.rowid, old.title);
+        END;
+        CREATE TRIGGER sessions_fts_update AFTER UPDATE OF title ON sessions BEGIN
+            INSERT INTO sessions_fts (sessions_fts, rowid, title)
+            VALUES ('delete', old.rowid, old.title);
+            INSERT INTO sessions_fts (rowid, title) VALUES (new.rowid, new.title);
+        END;
+
+        INSERT INTO messages_fts (rowid, content)
+            SELECT rowid, content FROM messages WHERE role IN ('user', 'assistant');
+        INSERT INTO sessions_fts (rowid, title) SELECT rowid, title FROM sessions;
+        """,
+    )
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    ``executescript`` would commit first, breaking the all-or-nothing migration.
+    """
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement!r}")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_sessions_messages_runs,
+    _v2_search_reasoning_prompts,
+]
+LATEST = len(MIGRATIONS)
+
+
+def migrate(
+    conn: sqlite3.Connection, seen_version: int, path: Path, backups: Path, application_id: int
+) -> None:
+    """Bring the database to ``LATEST``; back it up first if it holds an older schema."""
+    if seen_version == LATEST:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+        if version < LATEST:
+            if version > 0:
+                backup(conn, path, backups, version)
+            for number in range(version, LATEST):
+                MIGRATIONS[number](conn)
+            conn.execute(f"PRAGMA user_version = {LATEST}")
+            conn.execute(f"PRAGMA application_id = {application_id}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def backup(conn: sqlite3.Connection, path: Path, backups: Path, version: int) -> Path:
+    from core.paths import make_private_dir
+
+    make_private_dir(backups)
+    stamp = clock.now().replace(":", "").replace("-", "").replace(".", "")
+    target_path = backups / f"{path.stem}-schema{version}-{stamp}.sqlite3"
+    target = sqlite3.connect(target_path)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    return target_path

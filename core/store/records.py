@@ -1,0 +1,154 @@
+"""Checking what goes into the store, and shaping rows into the dicts callers get back."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from typing import Any
+
+from core import clock
+from core.errors import InvalidInput
+from core.ids import check_id, new_id
+
+ROLES = ("user", "assistant", "tool")
+MESSAGE_STATUSES = ("complete", "interrupted", "cancelled", "error")
+MAX_TITLE = 300
+MAX_SHORT = 4096
+MAX_CONTENT = 50 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def text(value: Any, what: str, limit: int = MAX_SHORT) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {what} must be a string.")
+    if len(value) > limit:
+        raise InvalidInput(
+            f"The {what} is too long ({len(value):,} characters; at most {limit:,})."
+        )
+    if "\x00" in value:
+        raise InvalidInput(f"The {what} holds a NUL character.")
+    return value
+
+
+def optional_text(value: Any, what: str, limit: int = MAX_SHORT) -> str | None:
+    return None if value is None else text(value, what, limit)
+
+
+def title(value: Any) -> str:
+    """A title on one line: control characters (newlines too) become spaces."""
+    return " ".join(_CONTROL.sub(" ", text(value, "title", MAX_TITLE)).split())
+
+
+def flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{what} must be true or false.")
+    return value
+
+
+def timestamp(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _ISO.fullmatch(value):
+        raise InvalidInput(f"The {what} must be an ISO 8601 time.")
+    return value
+
+
+def tool_calls(value: Any) -> list[dict[str, str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidInput("tool_calls must be a list.")
+    calls = []
+    for call in value:
+        if not isinstance(call, dict):
+            raise InvalidInput("Each tool call must be an object.")
+        arguments = call.get("arguments", "")
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments)
+        calls.append(
+            {
+                "id": text(call.get("id"), "tool call id", 256),
+                "name": text(call.get("name"), "tool name", 256),
+                "arguments": text(arguments, "tool arguments", MAX_CONTENT),
+            }
+        )
+    return calls
+
+
+def message(value: Any) -> dict[str, Any]:
+    """Check a message to be stored; fill in its id, status and time."""
+    if not isinstance(value, dict):
+        raise InvalidInput("A message must be an object.")
+    role = value.get("role")
+    if role not in ROLES:
+        raise InvalidInput(f"A message's role must be one of {', '.join(ROLES)}.")
+    status = value.get("status", "complete")
+    if status not in MESSAGE_STATUSES:
+        raise InvalidInput(f"A message's status must be one of {', '.join(MESSAGE_STATUSES)}.")
+    usage = value.get("usage")
+    if usage is not None and not isinstance(usage, dict):
+        raise InvalidInput("A message's usage must be an object.")
+    content = value.get("content")
+    return {
+        "id": check_id(value["id"], "message id") if value.get("id") else new_id(),
+        "role": role,
+        "content": text("" if content is None else content, "message content", MAX_CONTENT),
+        "status": status,
+        "tool_calls": tool_calls(value.get("tool_calls")) if role == "assistant" else None,
+        "tool_call_id": optional_text(value.get("tool_call_id"), "tool_call_id", 256),
+        "name": optional_text(value.get("name"), "tool name", 256),
+        "reasoning": optional_text(value.get("reasoning"), "reasoning", MAX_CONTENT),
+        "error": optional_text(value.get("error"), "error", MAX_SHORT),
+        "usage": usage,
+        "created_at": timestamp(value["created_at"], "created_at")
+        if value.get("created_at")
+        else clock.now(),
+    }
+
+
+def session_row(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "pinned": bool(row["pinned"]),
+        "model": row["model"],
+        "workspace": row["workspace"],
+        "system_prompt": row["system_prompt"],
+        "message_count": row["message_count"],
+    }
+
+
+def message_row(row: sqlite3.Row) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": row["id"],
+        "role": row["role"],
+        "content": row["content"],
+        "status": row["status"],
+        "created_at": row["created_at"],
+    }
+    if row["tool_calls"]:
+        out["tool_calls"] = json.loads(row["tool_calls"])
+    if row["role"] == "tool":
+        out["tool_call_id"] = row["tool_call_id"]
+        out["name"] = row["name"]
+    for key in ("reasoning", "error", "run_id"):
+        if row[key]:
+            out[key] = row[key]
+    if row["usage"]:
+        out["usage"] = json.loads(row["usage"])
+    return out
+
+
+def run_row(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "session_id": row["session_id"],
+        "status": row["status"],
+        "started_at": row["started_at"],
+        "updated_at": row["updated_at"],
+        "ended_at": row["ended_at"],
+        "model": row["model"],
+        "error": row["error"],
+    }

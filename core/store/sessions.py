@@ -1,0 +1,178 @@
+"""Sessions and their messages: create, read, list, rename, pin, delete, append."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from core import clock
+from core.errors import Conflict, InvalidInput, NotFound
+from core.ids import check_id, new_id
+from core.store import records
+from core.store.database import Database
+
+SESSION_SELECT = (
+    "SELECT s.*, (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS message_count"
+    " FROM sessions s"
+)
+MAX_PAGE = 500
+
+
+def insert_message(
+    conn: sqlite3.Connection, session_id: str, message: dict[str, Any], run_id: str | None = None
+) -> dict[str, Any]:
+    """Store a checked message at the end of the session (the caller holds a write transaction)."""
+    seq = conn.execute(
+        "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?", (session_id,)
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO messages (id, session_id, seq, role, content, status, tool_calls,"
+        " tool_call_id, name, created_at, usage, run_id, reasoning, error)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            message["id"],
+            session_id,
+            seq,
+            message["role"],
+            message["content"],
+            message["status"],
+            json.dumps(message["tool_calls"]) if message["tool_calls"] else None,
+            message["tool_call_id"],
+            message["name"],
+            message["created_at"],
+            json.dumps(message["usage"]) if message["usage"] is not None else None,
+            run_id,
+            message["reasoning"],
+            message["error"],
+        ),
+    )
+    row = conn.execute("SELECT * FROM messages WHERE id = ?", (message["id"],)).fetchone()
+    return records.message_row(row)
+
+
+def touch(conn: sqlite3.Connection, session_id: str, when: str | None = None) -> None:
+    conn.execute(
+        "UPDATE sessions SET updated_at = ? WHERE id = ?", (when or clock.now(), session_id)
+    )
+
+
+def require_session(conn: sqlite3.Connection, session_id: str) -> None:
+    check_id(session_id, "session id")
+    if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+        raise NotFound(f"No session has the id {session_id}.")
+
+
+def page(limit: Any, offset: Any) -> tuple[int, int]:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}.")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidInput("offset must be a whole number, 0 or more.")
+    return limit, offset
+
+
+class SessionsMixin:
+    db: Database
+
+    def create_session(
+        self,
+        title: str = "",
+        model: str | None = None,
+        workspace: str | None = None,
+        system_prompt: str | None = None,
+    ) -> dict[str, Any]:
+        values = (
+            new_id(),
+            records.title(title),
+            records.optional_text(model, "model", 300),
+            records.optional_text(workspace, "workspace"),
+            records.optional_text(system_prompt, "system prompt", records.MAX_CONTENT),
+        )
+        when = clock.now()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sessions (id, title, model, workspace, system_prompt,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*values, when, when),
+            )
+        return self.get_session(values[0], messages=False)
+
+    def get_session(self, session_id: str, messages: bool = True) -> dict[str, Any]:
+        """The session, with its messages (in order) and its live run, if any."""
+        check_id(session_id, "session id")
+        with self.db.read() as conn:
+            row = conn.execute(SESSION_SELECT + " WHERE s.id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"No session has the id {session_id}.")
+            session = records.session_row(row)
+            live = conn.execute(
+                "SELECT id, status, started_at FROM runs WHERE session_id = ? AND status = 'live'",
+                (session_id,),
+            ).fetchone()
+            session["active_run"] = dict(live) if live else None
+            if messages:
+                rows = conn.execute(
+                    "SELECT * FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)
+                )
+                session["messages"] = [records.message_row(r) for r in rows]
+        return session
+
+    def list_sessions(
+        self, limit: int = 50, offset: int = 0, q: str | None = None
+    ) -> dict[str, Any]:
+        """A page of sessions, pinned first then most recently updated; or search results."""
+        limit, offset = page(limit, offset)
+        if q is not None and records.text(q, "search text", 1000).strip():
+            return self.search_sessions(q, limit=limit, offset=offset)
+        with self.db.read() as conn:
+            rows = conn.execute(
+                SESSION_SELECT + " ORDER BY s.pinned DESC, s.updated_at DESC, s.rowid DESC"
+                " LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+            total = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        return {"sessions": [records.session_row(r) for r in rows], "total": total}
+
+    def update_session(self, session_id: str, **changes: Any) -> dict[str, Any]:
+        """Rename, pin, or change the model, workspace or system prompt.
+
+        None of these moves ``updated_at``: the sidebar orders by conversation activity.
+        """
+        checks = {
+            "title": records.title,
+            "pinned": lambda v: int(records.flag(v, "pinned")),
+            "model": lambda v: records.optional_text(v, "model", 300),
+            "workspace": lambda v: records.optional_text(v, "workspace"),
+            "system_prompt": lambda v: records.optional_text(
+                v, "system prompt", records.MAX_CONTENT
+            ),
+        }
+        unknown = set(changes) - set(checks)
+        if unknown:
+            raise InvalidInput(f"Unknown session field: {', '.join(sorted(unknown))}.")
+        values = {key: checks[key](value) for key, value in changes.items()}
+        with self.db.write() as conn:
+            require_session(conn, session_id)
+            for key, value in values.items():  # keys come from `checks`, never from the caller
+                conn.execute(f"UPDATE sessions SET {key} = ? WHERE id = ?", (value, session_id))
+        return self.get_session(session_id, messages=False)
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete the session with its messages and runs; refused while a run is live."""
+        with self.db.write() as conn:
+            require_session(conn, session_id)
+            live = conn.execute(
+                "SELECT 1 FROM runs WHERE session_id = ? AND status = 'live'", (session_id,)
+            ).fetchone()
+            if live:
+                raise Conflict("This session has a live run; stop it before deleting the session.")
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def append_message(self, session_id: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Store one message at the end of the session; the session rises in the list."""
+        checked = records.message(message)
+        with self.db.write() as conn:
+            require_session(conn, session_id)
+            stored = insert_message(conn, session_id, checked)
+            touch(conn, session_id)
+        return stored

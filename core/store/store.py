@@ -1,0 +1,35 @@
+"""The session store: one SQLite database in the data folder, shared by the server's threads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.paths import Paths
+from core.store.database import Database
+from core.store.runs import RunsMixin
+from core.store.search import SearchMixin
+from core.store.sessions import SessionsMixin
+from core.store.transfer import TransferMixin
+
+
+class Store(SessionsMixin, RunsMixin, SearchMixin, TransferMixin):
+    """Sessions, messages and runs. Opening it recovers runs a dead process left live."""
+
+    def __init__(self, paths: Paths | str | Path) -> None:
+        if not isinstance(paths, Paths):
+            paths = Paths.resolve(paths)
+        paths.create()
+        self.paths = paths
+        self.db = Database(paths.database, paths.backups)
+        self._register_owner()
+        self.recovered = self.recover()
+
+    def close(self) -> None:
+        self._unregister_owner()
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
