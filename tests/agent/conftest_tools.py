@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +40,7 @@ def redirect(location: str, status: int = 302) -> Route:
 class LocalServer:
     """A ThreadingHTTPServer on 127.0.0.1 answering from a dict of routes."""
 
-    def __init__(self, routes: dict[str, Route]) -> None:
+    def __init__(self, routes: dict[str, Route], tls: tuple[Path, Path] | None = None) -> None:
         self.routes = routes
         self.requests: list[tuple[str, dict[str, str]]] = []
         outer = self
@@ -65,9 +67,16 @@ class LocalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:  # (certificate, key) files
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> LocalServer:
         self.thread.start()
@@ -80,6 +89,20 @@ class LocalServer:
 
 
 @contextlib.contextmanager
-def serving(routes: dict[str, Route]) -> Iterator[LocalServer]:
-    with LocalServer(routes) as server:
+def serving(
+    routes: dict[str, Route], tls: tuple[Path, Path] | None = None
+) -> Iterator[LocalServer]:
+    with LocalServer(routes, tls) as server:
         yield server
+
+
+def self_signed_certificate(folder: Path, hostname: str) -> tuple[Path, Path]:
+    """(certificate, key) for ``hostname``, made with the openssl command."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+         "-subj", f"/CN={hostname}", "-addext", f"subjectAltName=DNS:{hostname}"],
+        check=True, capture_output=True, timeout=30,
+    )
+    return cert, key

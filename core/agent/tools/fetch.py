@@ -74,11 +74,12 @@ class FetchUrl(Tool):
         if page.status != 200:
             head.append(f"Status: {page.status} {page.reason}".rstrip())
         head.append(f"Content-Type: {page.content_type or 'unknown'}")
-        body = page.text.strip() or "(no text content)"
-        note = ""
         if page.truncated:
-            note = f"\n[download stopped at {ctx.fetch_max_bytes:,} bytes; the rest is not shown]"
-        output = "\n".join(head) + "\n\n" + body + note
+            head.append(
+                f"[download stopped at {ctx.fetch_max_bytes:,} bytes; the rest is not shown]"
+            )
+        body = page.text.strip() or "(no text content)"
+        output = "\n".join(head) + "\n\n" + body
         return ToolResult(ok=200 <= page.status < 300, output=output)
 
 

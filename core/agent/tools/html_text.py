@@ -19,6 +19,7 @@ BLOCKS = frozenset(
      "table", "tr", "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "details",
      "summary", "address", "pre", "hr", "li"}
 )
+PARAGRAPHS = frozenset({"p", "pre", "blockquote", "table", "ul", "ol", "dl", "figure"})
 HEADINGS = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### "}
 
 
@@ -54,7 +55,7 @@ class _TextParser(HTMLParser):
         elif tag in ("td", "th"):
             self._write("| " if self.newlines else " | ")
         elif tag in BLOCKS:
-            self._newline(2 if tag in ("p", "pre", "blockquote", "table") else 1)
+            self._newline(2 if tag in PARAGRAPHS else 1)
         if tag == "pre":
             self.pre_depth += 1
         if tag == "a":
@@ -78,7 +79,7 @@ class _TextParser(HTMLParser):
             self.pre_depth -= 1
             self._newline(2)
         elif tag in HEADINGS or tag in BLOCKS:
-            self._newline(2 if tag in HEADINGS or tag in ("p", "table") else 1)
+            self._newline(2 if tag in HEADINGS or tag in PARAGRAPHS else 1)
 
     def handle_data(self, data: str) -> None:
         if self.in_title:
