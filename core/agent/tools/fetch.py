@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +83,7 @@ class FetchUrl(Tool):
         return ToolResult(ok=200 <= page.status < 300, output=output)
 
 
-def _in_thread(work: Any, ctx: ToolContext) -> _Page:
+def _in_thread(work: Callable[[threading.Event], _Page], ctx: ToolContext) -> _Page:
     """Run ``work(stop)`` in a thread; give up at once (and tell it to stop) on cancel."""
     stop = threading.Event()
     done = threading.Event()
@@ -126,6 +126,8 @@ def _follow(url: str, ctx: ToolContext, stop: threading.Event) -> _Page:
     with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout) as client:
         current = _parse(url)
         for _hop in range(ctx.max_redirects + 1):
+            if time.monotonic() > deadline or stop.is_set():
+                raise ToolError(f"{url} took longer than {ctx.fetch_timeout:g} seconds")
             request = _pinned_request(client, current, ctx)
             response = client.send(request, stream=True)
             try:
