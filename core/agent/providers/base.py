@@ -1,0 +1,150 @@
+"""What every model provider shares: the events it yields, its settings, its errors.
+
+Nothing here imports an SDK; ``openai`` and ``anthropic`` are loaded only when a
+provider is built.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+ProviderKind = Literal["openai", "anthropic"]
+
+ERROR_KINDS = frozenset(
+    {
+        "auth",
+        "rate_limited",
+        "context_too_long",
+        "model_not_found",
+        "bad_request",
+        "server_error",
+        "network",
+        "malformed_stream",
+        "cancelled",
+    }
+)
+
+# Kinds worth asking again for, as long as nothing of the answer has streamed yet.
+RETRYABLE_KINDS = frozenset({"rate_limited", "server_error", "network"})
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One complete tool call; ``arguments`` is the assembled JSON string."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The last event of a successful stream: "stop", "tool_calls", "length", ..."""
+
+    reason: str
+
+
+Event = TextDelta | ReasoningDelta | ToolCall | Usage | Finish
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """How to reach one model service.
+
+    ``kind`` is "openai" for any OpenAI-compatible endpoint (OpenAI, Ollama,
+    llama.cpp, vLLM, LM Studio, OpenRouter...) or "anthropic".
+    ``backoff`` lists the waits before each retry; its length bounds the retries
+    together with ``max_retries``; ``max_retry_wait`` caps their sum.
+    """
+
+    kind: ProviderKind = "openai"
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    name: str = ""
+    default_model: str = ""
+    timeout: float = 600.0
+    connect_timeout: float = 10.0
+    max_retries: int = 3
+    backoff: tuple[float, ...] = (0.5, 1.0, 2.0)
+    max_retry_wait: float = 30.0
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        """What messages call the provider: its name, else "OpenAI"/"Anthropic" or the host."""
+        if self.name:
+            return self.name
+        if self.base_url:
+            return urlsplit(self.base_url).netloc or self.base_url
+        return "Anthropic" if self.kind == "anthropic" else "OpenAI"
+
+
+class ProviderError(Exception):
+    """A model call that failed, with a sentence the user can act on.
+
+    ``kind`` is one of ERROR_KINDS; ``retry_after`` is in seconds when the
+    server said how long to wait; ``status`` is the HTTP status if there was one.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        if kind not in ERROR_KINDS:
+            raise ValueError(f"unknown provider error kind: {kind!r}")
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after = retry_after
+        self.status = status
+        self.retryable = kind in RETRYABLE_KINDS if retryable is None else retryable
+
+    def __repr__(self) -> str:
+        return f"ProviderError({self.kind!r}, {self.message!r}, status={self.status!r})"
+
+
+class Provider(Protocol):
+    config: ProviderConfig
+
+    def stream(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        model: str | None = None,
+        tools: Sequence[Mapping[str, Any]] = (),
+        system: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Event]:
+        """Stream one model answer; raises ProviderError (kind "cancelled" on cancel)."""
+        ...
+
+    def list_models(self) -> list[str]: ...
+
+    def close(self) -> None: ...
