@@ -264,3 +264,76 @@ def test_default_reply_answers_an_unscripted_request(any_fake):
     events, error = run(provider_for(any_fake))
     assert error is None
     assert text_of(events) == "Hello from the fake model."
+
+
+def test_leaving_the_loop_early_closes_the_call(any_fake):
+    provider = provider_for(any_fake)
+    before = threading.active_count()
+    release = threading.Event()
+    any_fake.reply(text="abcdef", chunks=6, hold=release, hold_after=1)
+    stream = provider.stream(HELLO, model="fake-model", cancel=threading.Event())
+    try:
+        assert next(stream) == TextDelta("a")
+        stream.close()
+        assert any_fake.model_requests[0].disconnected.wait(2)
+        assert any_fake.wait_idle(2)
+        assert threading.active_count() == before
+    finally:
+        release.set()
+
+
+def test_cancelling_one_stream_leaves_another_on_the_same_provider_alone(any_fake):
+    provider = provider_for(any_fake)
+    release_a, release_b = threading.Event(), threading.Event()
+    reply_a = any_fake.reply(text="aaaa", chunks=4, hold=release_a)
+    reply_b = any_fake.reply(text="bbbb", chunks=4, hold=release_b)
+    cancel_a = threading.Event()
+    results = {}
+
+    def consume(key, cancel):
+        results[key] = run(provider, cancel=cancel)
+
+    first = threading.Thread(target=consume, args=("a", cancel_a))
+    first.start()
+    assert reply_a.stalled.wait(5)
+    second = threading.Thread(target=consume, args=("b", threading.Event()))
+    second.start()
+    try:
+        assert reply_b.stalled.wait(5)
+        cancel_a.set()
+        first.join(2)
+        assert not first.is_alive()
+        release_b.set()
+        second.join(5)
+        assert results["a"][1].kind == "cancelled"
+        events_b, error_b = results["b"]
+        assert error_b is None and text_of(events_b) == "bbbb"
+    finally:
+        release_a.set()
+        release_b.set()
+        first.join()
+        second.join()
+
+
+def test_an_error_event_mid_stream_is_raised_not_retried(any_fake):
+    any_fake.reply(text="abcdef", chunks=6, stream_error="Overloaded", stream_error_after=2)
+    events, error = run(provider_for(any_fake))
+    assert text_of(events) == "ab"
+    assert error.kind == "server_error" and "Overloaded" in error.message
+    assert len(any_fake.model_requests) == 1
+
+
+def test_an_error_event_before_any_output_is_retried(any_fake):
+    any_fake.reply(text="abc", stream_error="Overloaded", stream_error_after=0)
+    any_fake.reply(text="Second try.")
+    events, error = run(provider_for(any_fake))
+    assert error is None and text_of(events) == "Second try."
+    assert len(any_fake.model_requests) == 2
+
+
+def test_a_server_that_lists_no_models_says_so(any_fake):
+    any_fake.models = None
+    with pytest.raises(ProviderError) as caught:
+        provider_for(any_fake).list_models()
+    assert caught.value.kind == "bad_request" and caught.value.status == 404
+    assert "type the model's name" in caught.value.message

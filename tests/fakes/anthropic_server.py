@@ -72,6 +72,10 @@ class FakeAnthropicServer(FakeModelServer):
     def malformed_frame(self) -> Frame:
         return Frame(b'event: content_block_delta\ndata: {"type": "content_block_delta", \n\n')
 
+    def error_frame(self, message: str) -> Frame:
+        body = {"type": "error", "error": {"type": "overloaded_error", "message": message}}
+        return Frame(sse(body, event="error"))
+
     def whole_answer(self, reply: Reply, request: Any) -> Any:
         content: list[dict[str, Any]] = []
         if reply.text:
@@ -96,7 +100,7 @@ class FakeAnthropicServer(FakeModelServer):
     def models_body(self) -> Any:
         data = [
             {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"}
-            for m in self.models
+            for m in self.models or []
         ]
         return {
             "data": data,

@@ -61,6 +61,9 @@ class FakeOpenAIServer(FakeModelServer):
     def malformed_frame(self) -> Frame:
         return Frame(b'data: {"id": "chatcmpl-fake", "choices": [{"delta": \n\n')
 
+    def error_frame(self, message: str) -> Frame:
+        return Frame(sse({"error": {"message": message, "type": "server_error", "code": None}}))
+
     def whole_answer(self, reply: Reply, request: Any) -> Any:
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
         if reply.tool_calls:
@@ -97,7 +100,8 @@ class FakeOpenAIServer(FakeModelServer):
         return {
             "object": "list",
             "data": [
-                {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models
+                {"id": m, "object": "model", "created": 0, "owned_by": "fake"}
+                for m in self.models or []
             ],
         }
 

@@ -30,6 +30,8 @@ class Reply:
     cut_after: int | None = None  # drop the connection after this many content frames
     malformed: bool = False  # send a frame whose JSON does not parse
     malformed_after: int = 1
+    stream_error: str | None = None  # an error event in the stream, with this message...
+    stream_error_after: int = 1  # ...after this many content frames (0: before any)
     hold: threading.Event | None = None  # stall until set (or until the client leaves)
     hold_after: int = 1
     hold_before_headers: bool = False  # stall before the status line instead

@@ -48,7 +48,7 @@ class FakeModelServer:
     url_suffix = ""  # what base_url adds to the root URL
 
     def __init__(self, models: list[str] | None = None) -> None:
-        self.models = models or ["fake-model", "fake-model-large"]
+        self.models: list[str] | None = models or ["fake-model", "fake-model-large"]
         self.default_reply = Reply(text="Hello from the fake model.")
         self.requests: list[RecordedRequest] = []
         self._scripts: deque[Reply | Failure] = deque()
@@ -58,7 +58,7 @@ class FakeModelServer:
         self._httpd = _Server(("127.0.0.1", 0), _handler_for(self), self)
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
             name="fake-llm-server", daemon=True,
         )
         self._thread.start()
@@ -138,6 +138,10 @@ class FakeModelServer:
     def malformed_frame(self) -> Frame:
         raise NotImplementedError
 
+    def error_frame(self, message: str) -> Frame:
+        """An error reported inside a stream that began well."""
+        raise NotImplementedError
+
     def whole_answer(self, reply: Reply, request: Any) -> Any:
         raise NotImplementedError
 
@@ -180,6 +184,8 @@ class FakeModelServer:
 
     def _handle(self, handler: _Handler, record: RecordedRequest) -> None:
         if record.method == "GET" and record.path.endswith("/models"):
+            if self.models is None:  # a server that does not list its models
+                return handler.send_json(404, self.error_body(Failure(404, "Not found")))
             return handler.send_json(200, self.models_body())
         if record.method != "POST" or not record.path.endswith(self.completion_suffix):
             return handler.send_json(404, self.error_body(Failure(404, f"No route {record.path}")))
@@ -210,9 +216,12 @@ class FakeModelServer:
             if not handler.write_chunk(frame.data):
                 record.disconnected.set()
                 return
+            sent += frame.content
+            if reply.stream_error and sent == reply.stream_error_after:
+                handler.write_chunk(self.error_frame(reply.stream_error).data)
+                break
             if not frame.content:
                 continue
-            sent += 1
             if reply.malformed and sent == reply.malformed_after:
                 handler.write_chunk(self.malformed_frame().data)
                 break

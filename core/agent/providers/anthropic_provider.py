@@ -10,7 +10,7 @@ from .anthropic_messages import to_anthropic_request, to_anthropic_tools
 from .anthropic_stream import anthropic_events
 from .attempt import guarded_attempt
 from .base import Event, ProviderConfig
-from .errors import CallInfo, cancelled, map_exception
+from .errors import CallInfo, cancelled, map_listing_exception
 from .http import http_timeout, make_http_client
 from .retry import call_with_retries, stream_with_retries
 
@@ -81,7 +81,7 @@ class AnthropicProvider:
             try:
                 return [model.id for model in self._client.models.list(limit=1000)]
             except Exception as exc:
-                raise map_exception(exc, call, streaming=False) from exc
+                raise map_listing_exception(exc, call) from exc
 
         return call_with_retries(fetch, self.config)
 

@@ -96,7 +96,7 @@ class ProviderConfig:
         if self.name:
             return self.name
         if self.base_url:
-            return urlsplit(self.base_url).netloc or self.base_url
+            return f"the server at {urlsplit(self.base_url).netloc or self.base_url}"
         return "Anthropic" if self.kind == "anthropic" else "OpenAI"
 
 

@@ -75,6 +75,20 @@ def map_exception(exc: BaseException, call: CallInfo, *, streaming: bool) -> Pro
     raise exc
 
 
+def map_listing_exception(exc: BaseException, call: CallInfo) -> ProviderError:
+    """As map_exception, for the model list: a 404 there means no list, not no model."""
+    error = map_exception(exc, call, streaming=False)
+    if error.status != 404:
+        return error
+    return _redacted(
+        "bad_request",
+        f"{call.provider} does not list its models at {call.url}/models; "
+        "type the model's name instead.",
+        call,
+        status=404,
+    )
+
+
 def malformed(call: CallInfo, detail: str) -> ProviderError:
     return _redacted(
         "malformed_stream",
@@ -95,7 +109,7 @@ def incomplete(call: CallInfo) -> ProviderError:
 
 
 def cancelled(call: CallInfo) -> ProviderError:
-    return ProviderError("cancelled", f"The request to {call.provider} was cancelled.")
+    return _redacted("cancelled", f"The request to {call.provider} was cancelled.", call)
 
 
 def _from_status(status: int, response: Any, body: Any, call: CallInfo) -> ProviderError:
@@ -112,7 +126,7 @@ def _from_status(status: int, response: Any, body: Any, call: CallInfo) -> Provi
         return _redacted(
             "auth",
             f"{call.provider} refused access (HTTP 403). Check that the API key in Settings "
-            f"may use the model '{call.model}'.{said}",
+            f"may use {_the_model(call)}.{said}",
             call,
             status=status,
         )
@@ -127,7 +141,7 @@ def _from_status(status: int, response: Any, body: Any, call: CallInfo) -> Provi
     if status == 413 or (status in (400, 422) and _CONTEXT_PATTERNS.search(_body_blob(body))):
         return _redacted(
             "context_too_long",
-            f"The conversation is too long for the model '{call.model}' on {call.provider}. "
+            f"The conversation is too long for {_the_model(call)} on {call.provider}. "
             "Start a new session, or pick a model with a larger context window.",
             call,
             status=status,
@@ -166,10 +180,14 @@ def _from_status(status: int, response: Any, body: Any, call: CallInfo) -> Provi
     )
 
 
+def _the_model(call: CallInfo) -> str:
+    return f"the model '{call.model}'" if call.model else "this service"
+
+
 def _redacted(kind: str, message: str, call: CallInfo, **kwargs: Any) -> ProviderError:
     if call.api_key and len(call.api_key) >= 4:
         message = message.replace(call.api_key, "[hidden key]")
-    return ProviderError(kind, message, **kwargs)
+    return ProviderError(kind, message[:1].upper() + message[1:], **kwargs)
 
 
 def _server_text(body: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .attempt import guarded_attempt
 from .base import Event, ProviderConfig
-from .errors import CallInfo, cancelled, map_exception
+from .errors import CallInfo, cancelled, map_listing_exception
 from .http import http_timeout, make_http_client
 from .openai_messages import to_openai_messages, to_openai_tools
 from .openai_stream import openai_events
@@ -73,7 +73,7 @@ class OpenAIProvider:
             try:
                 return sorted(model.id for model in self._client.models.list())
             except Exception as exc:
-                raise map_exception(exc, call, streaming=False) from exc
+                raise map_listing_exception(exc, call) from exc
 
         return call_with_retries(fetch, self.config)
 

@@ -29,8 +29,9 @@ def stream_with_retries(
         if cancel is not None and cancel.is_set():
             raise on_cancel()
         yielded = False
+        items = attempt()
         try:
-            for item in attempt():
+            for item in items:
                 yielded = True
                 yield item
             return
@@ -38,6 +39,10 @@ def stream_with_retries(
             delay = _next_delay(err, retries, waited, config, yielded)
             if delay is None:
                 raise
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
         if cancel is not None:
             if cancel.wait(delay):
                 raise on_cancel()
