@@ -65,6 +65,9 @@ class Finish:
     reason: str
 
 
+# A stream yields ReasoningDelta and TextDelta as they come, then each ToolCall
+# once complete, then Usage (when the server reports it), and Finish last. It
+# ends without Finish only by raising ProviderError.
 Event = TextDelta | ReasoningDelta | ToolCall | Usage | Finish
 
 
@@ -88,7 +91,7 @@ class ProviderConfig:
     max_retries: int = 3
     backoff: tuple[float, ...] = (0.5, 1.0, 2.0)
     max_retry_wait: float = 30.0
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def display_name(self) -> str:

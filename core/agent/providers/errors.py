@@ -35,11 +35,15 @@ class CallInfo:
     model: str
     api_key: str | None
     timeout: float
-    wire: str  # "OpenAI-compatible" or "Anthropic"
+    wire: str  # "OpenAI-compatible" or "Anthropic-compatible"
 
 
 def map_exception(exc: BaseException, call: CallInfo, *, streaming: bool) -> ProviderError:
-    """The ProviderError for ``exc``; ``streaming`` says the answer had begun."""
+    """The ProviderError for ``exc``.
+
+    ``streaming`` says the failure came while reading a stream that had opened.
+    Exceptions that no server or network can cause (bugs) propagate as they are.
+    """
     if isinstance(exc, ProviderError):
         return exc
     if isinstance(exc, json.JSONDecodeError):
@@ -64,6 +68,9 @@ def map_exception(exc: BaseException, call: CallInfo, *, streaming: bool) -> Pro
                 call,
             )
         return _redacted("network", f"Could not reach {call.url}: {_reason(exc)}", call)
+    if streaming and isinstance(exc, (AttributeError, KeyError, TypeError, ValueError)):
+        # The SDKs build events without validating them: an odd event fails here.
+        return malformed(call, f"an unexpected event: {type(exc).__name__}: {exc}")
     if _has_error_body(exc):
         # An error the server sent inside an otherwise good stream.
         text = _server_text(getattr(exc, "body", None)) or str(exc)
