@@ -161,12 +161,12 @@ def migrate(
     """Bring the database to ``LATEST``; back it up first if it holds an older schema."""
     if seen_version == LATEST:
         return
+    if seen_version > 0:
+        backup(conn, path, backups, seen_version)  # outside the write lock, which it would wait on
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
         if version < LATEST:
-            if version > 0:
-                backup(conn, path, backups, version)
             for number in range(version, LATEST):
                 MIGRATIONS[number](conn)
             conn.execute(f"PRAGMA user_version = {LATEST}")

@@ -58,7 +58,11 @@ class RunCommand(Tool):
         root = workspace_root(ctx.workspace)
         try:
             done = run_in_group(
-                command, root, timeout, ctx.cancel, keep_bytes=ctx.display_cap // 2,
+                command,
+                root,
+                timeout,
+                ctx.cancel,
+                keep_bytes=ctx.display_cap // 2,
                 env=command_environment(),
             )
         except OSError as exc:

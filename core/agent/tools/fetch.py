@@ -26,10 +26,21 @@ if TYPE_CHECKING:  # httpx is imported when a fetch happens, keeping ``import co
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset(
-    {"application/json", "application/xml", "application/javascript", "application/ecmascript",
-     "application/x-yaml", "application/yaml", "application/toml", "application/x-sh",
-     "application/sql", "application/graphql", "application/ld+json", "application/rss+xml",
-     "application/atom+xml"}
+    {
+        "application/json",
+        "application/xml",
+        "application/javascript",
+        "application/ecmascript",
+        "application/x-yaml",
+        "application/yaml",
+        "application/toml",
+        "application/x-sh",
+        "application/sql",
+        "application/graphql",
+        "application/ld+json",
+        "application/rss+xml",
+        "application/atom+xml",
+    }
 )
 UNKNOWN_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 
@@ -188,8 +199,7 @@ def _read(
     textual = _is_text_type(content_type)
     if not textual and content_type not in UNKNOWN_TYPES:
         raise ToolError(
-            f"{url} returned {content_type}, which is not text; fetch_url only reads text "
-            "and HTML"
+            f"{url} returned {content_type}, which is not text; fetch_url only reads text and HTML"
         )
     body = bytearray()
     truncated = False
@@ -200,7 +210,7 @@ def _read(
             raise ToolError(f"{url} took longer than {ctx.fetch_timeout:g} seconds")
         body += chunk
         if len(body) > ctx.fetch_max_bytes:
-            del body[ctx.fetch_max_bytes:]
+            del body[ctx.fetch_max_bytes :]
             truncated = True
             break
     if not textual and looks_binary(bytes(body[:8192])):

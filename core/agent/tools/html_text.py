@@ -7,17 +7,66 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 SKIPPED = frozenset(
-    {"script", "style", "nav", "noscript", "template", "svg", "iframe", "head", "form",
-     "button", "select", "canvas", "object"}
+    {
+        "script",
+        "style",
+        "nav",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "head",
+        "form",
+        "button",
+        "select",
+        "canvas",
+        "object",
+    }
 )
 VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-     "track", "wbr"}
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 )
 BLOCKS = frozenset(
-    {"p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote",
-     "table", "tr", "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "details",
-     "summary", "address", "pre", "hr", "li"}
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "blockquote",
+        "table",
+        "tr",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "details",
+        "summary",
+        "address",
+        "pre",
+        "hr",
+        "li",
+    }
 )
 PARAGRAPHS = frozenset({"p", "pre", "blockquote", "table", "ul", "ol", "dl", "figure"})
 HEADINGS = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### "}
