@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HEARTH_DATA_DIR", str(tmp_path_factory.mktemp("hearth-home")))
+    monkeypatch.setenv("HEARTH_SECRETS_BACKEND", "file")  # never the real keychain
+    for name in ("HEARTH_BASE_URL", "HEARTH_API_KEY", "HEARTH_MODEL", "HEARTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from core.runs.checkpointer import DEFAULT_INTERVAL_S, Checkpointer
-from core.runs.live_run import LiveRun
+from core.runs.live_run import LiveRun, Pending
 from core.store import Store
 
 log = logging.getLogger(__name__)
@@ -24,14 +24,15 @@ def run_durably(
     live: LiveRun,
     work: Callable[[LiveRun], str],
     interval: float = DEFAULT_INTERVAL_S,
-    on_checkpoint: Callable[[LiveRun], None] | None = None,
+    on_checkpoint: Callable[[Pending], None] | None = None,
 ) -> list[dict]:
     """Run ``work(live)`` with a checkpoint thread beside it, then finish the run.
 
     ``work`` returns the run's end status ("completed" or "cancelled"); if it raises,
     the run ends "failed" with the error's sentence. If the process is being torn
     down (KeyboardInterrupt, SystemExit), the run is kept as "interrupted" and the
-    exception goes on. Returns the messages the run stored.
+    exception goes on. ``on_checkpoint`` hears of each saved ``Pending`` once it is on
+    disk. Returns the messages the run stored.
     """
 
     def save() -> None:
@@ -39,7 +40,7 @@ def run_durably(
         store.checkpoint(live.run_id, pending.text, pending.reasoning, pending.steps)
         live.mark_saved(pending)
         if on_checkpoint is not None:
-            on_checkpoint(live)
+            on_checkpoint(pending)
 
     checkpointer = Checkpointer(save, lambda: live.activity, interval, f"checkpoint-{live.run_id}")
     status, error = "failed", None
