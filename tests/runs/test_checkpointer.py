@@ -68,7 +68,7 @@ def test_saves_at_most_once_an_interval():
         saves.wait(6)
     finally:
         cp.stop()
-    gaps = [b - a for a, b in zip(saves.times, saves.times[1:])]
+    gaps = [b - a for a, b in zip(saves.times, saves.times[1:], strict=False)]
     assert min(gaps) >= 0.045
 
 
@@ -83,9 +83,12 @@ def test_stop_is_prompt_even_with_a_long_interval():
 
 def test_stop_in_a_finally_is_safe_when_never_started():
     cp = Checkpointer(lambda: None, lambda: 0)
-    with pytest.raises(ZeroDivisionError):
+    def turn():
+        raise RuntimeError("the turn fails before the checkpointer starts")
+
+    with pytest.raises(RuntimeError):
         try:
-            1 / 0  # the turn fails before the checkpointer starts
+            turn()
             cp.start()
         finally:
             cp.stop()

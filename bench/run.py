@@ -1,0 +1,30 @@
+"""Run every Hearth benchmark and print one table per area: ``python bench/run.py``.
+
+Exits non-zero if a figure misses its target (the figures are printed either way).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.store_bench import print_table  # noqa: E402
+
+BENCHMARKS = [
+    ("Store (10,000 sessions × 20 messages)", "bench.store_bench"),
+]
+
+
+def main() -> int:
+    ok = True
+    for title, module in BENCHMARKS:
+        rows = importlib.import_module(module).main()
+        ok = print_table(title, rows) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
