@@ -7,19 +7,59 @@ import sys
 
 from core.version import __version__
 
+DEFAULT_PORT = 8765
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        self.exit(2, f"hearth: {message}\n")
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port must be a number, not {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("--port must be from 0 to 65535")
+    return port
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hearth",
         description="Hearth: long conversations with an AI agent that survive crashes.",
     )
     parser.add_argument("--version", action="version", version=f"hearth {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    serve = commands.add_parser("serve", help="run the server without a window")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
+    )
+    serve.add_argument("--data-dir", default=None, help="data folder (or HEARTH_DATA_DIR)")
     return parser
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from core.paths import Paths
+    from webui.server import ServeError, serve
+
+    try:
+        return serve(Paths.resolve(args.data_dir), args.host, args.port)
+    except ServeError as exc:
+        print(f"hearth: {exc}", file=sys.stderr, flush=True)
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return run_serve(args)
     parser.print_help()
     return 0
 

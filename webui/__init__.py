@@ -1,1 +1,5 @@
-"""Hearth's HTTP surface (Bottle). Imports core, never webview."""
+"""Hearth's HTTP surface: the Bottle app (``create_app``) and the server process (``serve``)."""
+
+from webui.app import create_app
+
+__all__ = ["create_app"]

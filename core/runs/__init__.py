@@ -2,6 +2,8 @@
 
 from core.runs.checkpointer import Checkpointer
 from core.runs.durable import run_durably
+from core.runs.events import Event, EventLog
 from core.runs.live_run import LiveRun
+from core.runs.manager import RunManager
 
-__all__ = ["Checkpointer", "LiveRun", "run_durably"]
+__all__ = ["Checkpointer", "Event", "EventLog", "LiveRun", "RunManager", "run_durably"]

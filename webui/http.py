@@ -1,0 +1,163 @@
+"""JSON in and out: reading request bodies, answering errors, and turning exceptions into JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import bottle
+
+from core.errors import Conflict, HearthError, InvalidInput, NotFound
+
+log = logging.getLogger("hearth.http")
+
+MAX_BODY = 10 * 1024 * 1024
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    500: "internal_error",
+    502: "provider_error",
+    503: "unavailable",
+}
+TYPE_NAMES = {
+    str: "a string",
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    dict: "an object",
+    list: "a list",
+}
+DEFAULT_MESSAGES = {
+    400: "The request is not valid.",
+    401: "This request needs Hearth's API token.",
+    403: "This request is not allowed.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+    413: "The request body is larger than 10 MB.",
+    500: "Something went wrong inside Hearth; the details are in its log.",
+}
+
+
+def error_body(status: int, code: str | None = None, message: str | None = None) -> bytes:
+    code = code or STATUS_CODES.get(status, "error")
+    message = message or DEFAULT_MESSAGES.get(status, "The request failed.")
+    return json.dumps({"error": {"code": code, "message": message}}).encode()
+
+
+def fail(status: int, code: str | None = None, message: str | None = None) -> bottle.HTTPResponse:
+    """An error answer to raise or return from a route."""
+    return bottle.HTTPResponse(
+        error_body(status, code, message),
+        status=status,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )
+
+
+def reply(value: Any, status: int = 200) -> bottle.HTTPResponse:
+    return bottle.HTTPResponse(
+        json.dumps(value).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )
+
+
+def no_content() -> bottle.HTTPResponse:
+    return bottle.HTTPResponse(b"", status=204)
+
+
+def status_for(exc: HearthError) -> int:
+    if isinstance(exc, InvalidInput):
+        return 400
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    return 500
+
+
+def json_body(*, optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object; 400 for a wrong Content-Type, bad JSON or a non-object."""
+    request = bottle.request
+    length = request.content_length
+    if length > MAX_BODY:
+        raise fail(413)
+    raw = request.body.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise fail(413)
+    if not raw.strip() and optional:
+        return {}
+    content_type = request.content_type.split(";", 1)[0].strip().lower()
+    if content_type != "application/json":
+        raise fail(400, "bad_content_type", "Send the body as application/json.")
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise fail(400, "malformed_json", "The body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise fail(400, "bad_request", "The body must be a JSON object.")
+    return value
+
+
+def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], required: bool = False):
+    """``body[name]`` checked against ``kind`` (bool is never an int); None when absent."""
+    if name not in body or body[name] is None:
+        if required:
+            raise InvalidInput(f"{name} is required.")
+        return None
+    value = body[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        names = " or ".join(TYPE_NAMES.get(k, k.__name__) for k in kinds)
+        raise InvalidInput(f"{name} must be {names}.")
+    return value
+
+
+def query_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = bottle.request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" to {maximum}" if maximum is not None else " or more"
+        raise InvalidInput(f"{name} must be from {minimum}{upper}.")
+    return value
+
+
+def json_errors(callback):
+    """Bottle plugin: HearthError → its status and code; anything else → 500, logged."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except bottle.HTTPResponse:
+            raise
+        except HearthError as exc:
+            return fail(status_for(exc), exc.code, exc.message)
+        except Exception as exc:
+            kind = getattr(exc, "kind", None)
+            if kind is not None and type(exc).__name__ == "ProviderError":
+                return fail(502, "provider_error", getattr(exc, "message", str(exc)))
+            log.exception("%s %s failed", bottle.request.method, bottle.request.path)
+            return fail(500)
+
+    return wrapper
+
+
+def default_error_handler(error: bottle.HTTPError) -> bytes:
+    """Every error Bottle itself produces (404, 405, a 500 that escaped) as JSON."""
+    if error.status_code >= 500 and error.exception is not None:
+        log.error("unhandled error: %r", error.exception)
+    bottle.response.content_type = "application/json"
+    bottle.response.set_header("Cache-Control", "no-store")
+    message = None
+    if error.status_code in (400, 413) and isinstance(error.body, str) and error.body:
+        message = error.body if len(error.body) < 200 else None
+    return error_body(error.status_code, None, message)

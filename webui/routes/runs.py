@@ -1,0 +1,53 @@
+"""Runs: start a turn, read its state, stream its events, cancel it."""
+
+from __future__ import annotations
+
+import bottle
+
+from core.errors import InvalidInput
+from webui.http import field, json_body, reply
+from webui.sse import stream
+
+
+def install(app: bottle.Bottle, hearth) -> None:
+    runs = hearth.runs
+
+    @app.post("/api/sessions/<session_id>/runs")
+    def start_run(session_id: str):
+        body = json_body()
+        content = field(body, "content", str, required=True)
+        model = field(body, "model", str)
+        run = runs.start(session_id, content, model)
+        return reply({"run_id": run["id"], "session_id": run["session_id"], "run": run}, 202)
+
+    @app.get("/api/runs/<run_id>")
+    def get_run(run_id: str):
+        return reply(runs.get(run_id))
+
+    @app.post("/api/runs/<run_id>/cancel")
+    def cancel_run(run_id: str):
+        run = runs.cancel(run_id)
+        return reply({"run_id": run["id"], "status": run["status"]}, 202)
+
+    @app.get("/api/runs/<run_id>/events")
+    def run_events(run_id: str):
+        after = _after()
+        log = runs.events(run_id, after)
+        response = bottle.response
+        response.content_type = "text/event-stream; charset=utf-8"
+        response.set_header("Cache-Control", "no-cache, no-store")
+        response.set_header("X-Accel-Buffering", "no")
+        return stream(log, after)
+
+
+def _after() -> int:
+    raw = bottle.request.get_header("Last-Event-ID") or bottle.request.query.get("after")
+    if raw is None or raw == "":
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput("Last-Event-ID (or after) must be a whole number.") from None
+    if value < 0:
+        raise InvalidInput("Last-Event-ID (or after) must be 0 or more.")
+    return value

@@ -1,0 +1,86 @@
+"""Sessions: list and search, create, read, rename or pin, delete, export and import."""
+
+from __future__ import annotations
+
+import re
+
+import bottle
+
+from webui.http import fail, field, json_body, no_content, query_int, reply
+
+SESSION_FIELDS = {"title": str, "model": str, "workspace": str, "system_prompt": str}
+PATCH_FIELDS = {**SESSION_FIELDS, "pinned": bool}
+
+
+def install(app: bottle.Bottle, hearth) -> None:
+    store = hearth.store
+
+    @app.get("/api/sessions")
+    def list_sessions():
+        limit = query_int("limit", 50, 1, 500)
+        offset = query_int("offset", 0, 0)
+        q = bottle.request.query.getunicode("q") or None
+        return reply(store.list_sessions(limit=limit, offset=offset, q=q))
+
+    @app.post("/api/sessions")
+    def create_session():
+        body = json_body(optional=True)
+        values = {name: field(body, name, kind) for name, kind in SESSION_FIELDS.items()}
+        values["title"] = values["title"] or ""
+        return reply(store.create_session(**values), 201)
+
+    @app.post("/api/sessions/import")
+    def import_session():
+        body = json_body()
+        return reply(store.import_json(body), 201)
+
+    @app.get("/api/sessions/<session_id>")
+    def get_session(session_id: str):
+        return reply(store.get_session(session_id))
+
+    @app.route("/api/sessions/<session_id>", method="PATCH")
+    def update_session(session_id: str):
+        body = json_body()
+        changes = {}
+        for name, kind in PATCH_FIELDS.items():
+            if name in body:
+                value = field(body, name, kind)
+                if value is None and name in ("title", "pinned"):
+                    field(body, name, kind, required=True)
+                changes[name] = value
+        return reply(store.update_session(session_id, **changes))
+
+    @app.delete("/api/sessions/<session_id>")
+    def delete_session(session_id: str):
+        store.delete_session(session_id)
+        if hearth.approvals is not None:
+            hearth.approvals.forget_session(session_id)
+        return no_content()
+
+    @app.get("/api/sessions/<session_id>/export")
+    def export_session(session_id: str):
+        kind = bottle.request.query.get("format") or "markdown"
+        if kind not in ("markdown", "json"):
+            return fail(400, "invalid_input", "format must be markdown or json.")
+        session = store.get_session(session_id, messages=False)
+        name = _file_name(session["title"])
+        if kind == "json":
+            data = store.export_json(session_id)
+            response = reply(data)
+            response.set_header("Content-Disposition", f'attachment; filename="{name}.json"')
+            return response
+        text = store.export_markdown(session_id)
+        return bottle.HTTPResponse(
+            text.encode("utf-8"),
+            status=200,
+            headers={
+                "Content-Type": "text/markdown; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{name}.md"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+def _file_name(title: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._ -]+", "", title).strip().replace(" ", "-")
+    return name[:60] or "hearth-session"

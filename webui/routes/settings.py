@@ -1,0 +1,86 @@
+"""Settings and model providers: read and change them (API keys are write-only)."""
+
+from __future__ import annotations
+
+import bottle
+
+from webui.http import fail, json_body, no_content, reply
+
+PROVIDER_FIELDS = ("name", "kind", "base_url", "default_model", "api_key", "enabled")
+
+
+def install(app: bottle.Bottle, hearth) -> None:
+    def settings():
+        if hearth.settings is None:
+            raise fail(503, "unavailable", "Settings are not available in this build.")
+        return hearth.settings
+
+    @app.get("/api/settings")
+    def get_settings():
+        return reply(settings().get())
+
+    @app.route("/api/settings", method=["PATCH", "PUT"])
+    def update_settings():
+        return reply(settings().update(**json_body()))
+
+    @app.get("/api/providers")
+    def list_providers():
+        return reply({"providers": settings().providers()})
+
+    @app.post("/api/providers")
+    def add_provider():
+        body = json_body()
+        _known_fields(body)
+        return reply(settings().add_provider(**body), 201)
+
+    @app.route("/api/providers/<provider_id>", method="PATCH")
+    def update_provider(provider_id: str):
+        body = json_body()
+        _known_fields(body)
+        return reply(settings().update_provider(provider_id, **body))
+
+    @app.delete("/api/providers/<provider_id>")
+    def remove_provider(provider_id: str):
+        settings().remove_provider(provider_id)
+        return no_content()
+
+    @app.get("/api/providers/<provider_id>/models")
+    def list_models(provider_id: str):
+        provider = _provider(settings(), provider_id)
+        try:
+            return reply({"models": provider.list_models()})
+        finally:
+            provider.close()
+
+    @app.post("/api/providers/<provider_id>/test")
+    def test_provider(provider_id: str):
+        provider = _provider(settings(), provider_id)
+        try:
+            models = provider.list_models()
+        except Exception as exc:
+            kind = getattr(exc, "kind", "error")
+            message = getattr(exc, "message", None) or "The provider could not be reached."
+            return reply({"ok": False, "error": {"code": kind, "message": message}})
+        finally:
+            provider.close()
+        return reply({"ok": True, "models": models})
+
+    @app.get("/api/local-servers")
+    def local_servers():
+        from core.settings import detect_local_servers
+
+        return reply({"servers": detect_local_servers()})
+
+
+def _known_fields(body: dict) -> None:
+    from core.errors import InvalidInput
+
+    unknown = sorted(set(body) - set(PROVIDER_FIELDS))
+    if unknown:
+        raise InvalidInput(f"Unknown provider field: {', '.join(unknown)}.")
+
+
+def _provider(settings, provider_id: str):
+    from core.agent.providers import make_provider
+
+    return make_provider(settings.provider_config(provider_id))

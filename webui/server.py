@@ -1,0 +1,154 @@
+"""``hearth serve``: the app on cheroot, its ``server.json``, its log, and a clean stop."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import logging.handlers
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+from core.paths import Paths, PathsError
+
+log = logging.getLogger("hearth.server")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+MIN_REMOTE_TOKEN = 16
+THREADS = 64  # every open event stream holds one
+
+
+class ServeError(Exception):
+    """Why the server cannot start, in one sentence for the terminal."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def choose_token(host: str, env: dict[str, str]) -> str:
+    given = env.get("HEARTH_TOKEN", "")
+    if not is_loopback(host):
+        if len(given) < MIN_REMOTE_TOKEN:
+            raise ServeError(
+                f"Refusing to listen on {host}: Hearth listens on a non-loopback address only"
+                f" when HEARTH_TOKEN holds a secret of at least {MIN_REMOTE_TOKEN} characters."
+            )
+        return given
+    return given or secrets.token_urlsafe(32)
+
+
+def setup_logging(logs: Path) -> None:
+    handler = logging.handlers.RotatingFileHandler(
+        logs / "server.log", maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def write_server_file(path: Path, info: dict) -> None:
+    """Write ``info`` as JSON, readable by this user only, replacing any older file."""
+    temp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(info, out)
+    os.chmod(temp, 0o600)
+    os.replace(temp, path)
+
+
+def serve(
+    paths: Paths,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    *,
+    env: dict[str, str] | None = None,
+    out: IO[str] | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until SIGTERM/SIGINT (or ``stop`` is set). Raises ServeError if it cannot start."""
+    env = dict(os.environ if env is None else env)
+    out = out or sys.stdout
+    token = token or choose_token(host, env)
+    try:
+        paths.create()
+        probe = paths.data / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except PathsError as exc:
+        raise ServeError(str(exc)) from None
+    except OSError as exc:
+        raise ServeError(
+            f"Hearth cannot write to its data folder {paths.data}: {exc.strerror or exc}."
+        ) from None
+    setup_logging(paths.logs)
+
+    from cheroot import wsgi
+
+    from core.errors import StoreError
+    from core.store import Store
+    from webui.app import create_app
+
+    try:
+        store = Store(paths)
+    except StoreError as exc:
+        raise ServeError(exc.message) from None
+    if store.recovered:
+        log.info("recovered %d run(s) left live by a stopped process", len(store.recovered))
+    app = create_app(paths, token=token, store=store, env=env)
+    server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="hearth")
+    server.shutdown_timeout = 1
+    try:
+        server.prepare()
+    except OSError as exc:
+        app.close()
+        store.close()
+        reason = "the port is already in use" if "in use" in str(exc) else str(exc)
+        raise ServeError(f"Hearth cannot listen on {host}:{port}: {reason}.") from None
+    bound_port = server.bind_addr[1]
+    app.allow(host, bound_port)
+    url_host = f"[{host}]" if ":" in host else host
+    url = f"http://{url_host}:{bound_port}"
+    server_file = paths.data / "server.json"
+
+    stop = stop or threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve, name="cheroot", daemon=True)
+    thread.start()
+    try:
+        write_server_file(
+            server_file, {"url": url, "port": bound_port, "token": token, "pid": os.getpid()}
+        )
+        print(f"{url}/?token={token}", file=out, flush=True)
+        log.info("listening on %s (pid %d)", url, os.getpid())
+        stop.wait()
+        log.info("stopping")
+    finally:
+        app.runs.shutdown()
+        server.stop()
+        thread.join(2)
+        try:
+            server_file.unlink()
+        except FileNotFoundError:
+            pass
+        store.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        log.info("stopped")
+    return 0
