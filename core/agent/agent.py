@@ -1,0 +1,104 @@
+"""The agent as the run manager calls it: settings in, one turn out."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from core.agent.approvals import ApprovalBroker
+from core.agent.prompt import system_prompt_for
+from core.agent.providers import Provider, ProviderConfig, make_provider
+from core.agent.tools import ToolContext, default_tools
+from core.agent.turn import DEFAULT_MAX_STEPS, Emit, run_turn
+from core.runs.live_run import LiveRun
+from core.settings import Settings
+
+# Providers kept alive (their HTTP connections and SDK clients), one per distinct config.
+_CACHE_SIZE = 16
+
+
+class Agent:
+    """Runs one turn of a session: picks provider, model, prompt, workspace and tools."""
+
+    def __init__(
+        self,
+        store: Any,
+        settings: Settings,
+        approvals: ApprovalBroker,
+        *,
+        blocked_addresses: frozenset[tuple[str, int]] = frozenset(),
+        provider_factory: Callable[[ProviderConfig], Provider] = make_provider,
+        max_steps: int = DEFAULT_MAX_STEPS,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.approvals = approvals
+        # Hearth's own server addresses, which fetch_url must never reach. The server may
+        # set this after it binds its port.
+        self.blocked_addresses = frozenset(blocked_addresses)
+        self.max_steps = max_steps
+        self._factory = provider_factory
+        self._providers: OrderedDict[ProviderConfig, Provider] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(
+        self,
+        live: LiveRun,
+        *,
+        session: dict,
+        history: list[dict],
+        model: str | None,
+        emit: Emit,
+        cancel: threading.Event,
+    ) -> str:
+        """Run the turn; returns "completed" or "cancelled", raises on failure."""
+        config, model_name = self.settings.resolve(session, model)
+        workspace = self.settings.workspace_for(session)
+        values = self.settings.get()
+        context = ToolContext(
+            workspace=workspace,
+            cancel=cancel,
+            allow_private_network=values["allow_private_network"],
+            blocked_addresses=self.blocked_addresses,
+        )
+        return run_turn(
+            live,
+            provider=self.provider(config),
+            model=model_name,
+            history=history,
+            system=system_prompt_for(session, self.settings, workspace=str(workspace)),
+            tools=default_tools(),
+            tool_context=context,
+            approvals=self.approvals,
+            emit=emit,
+            cancel=cancel,
+            max_steps=self.max_steps,
+        )
+
+    def provider(self, config: ProviderConfig) -> Provider:
+        """The provider for ``config``, built once and reused while the config is unchanged."""
+        with self._lock:
+            cached = self._providers.get(config)
+            if cached is not None:
+                self._providers.move_to_end(config)
+                return cached
+        built = self._factory(config)  # may import an SDK: not under the lock
+        with self._lock:
+            cached = self._providers.setdefault(config, built)
+            self._providers.move_to_end(config)
+            # Forgotten providers are not closed: a run may still be streaming from one.
+            while len(self._providers) > _CACHE_SIZE:
+                self._providers.popitem(last=False)
+        if cached is not built:
+            built.close()
+        return cached
+
+    def close(self) -> None:
+        """Close every cached provider (at shutdown, when no run is live)."""
+        with self._lock:
+            providers = list(self._providers.values())
+            self._providers.clear()
+        for provider in providers:
+            provider.close()

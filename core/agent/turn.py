@@ -1,0 +1,354 @@
+"""The turn loop: ask the model, run the tools it calls, ask again, until it answers.
+
+``run_turn`` runs in a run's worker thread. It writes what the model produces into the
+``LiveRun`` (which the checkpointer saves) and reports each thing as it happens through
+``emit(type, data)``, in order: text.delta, reasoning.delta, usage, tool.started,
+approval.requested (through the broker), tool.completed. The run's own start and end
+events are the caller's.
+
+Cancel is one ``threading.Event`` shared by the provider stream (which shuts its socket),
+run_command (which kills its process group) and the approval broker (which stops waiting).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from core.agent.approvals import ApprovalBroker
+from core.agent.providers import (
+    Finish,
+    ProviderError,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    Usage,
+)
+from core.agent.tools import Tool, ToolContext, ToolError, ToolResult, run_tool, tool_schemas
+from core.agent.tools.base import check_arguments
+from core.runs.live_run import LiveRun
+
+Emit = Callable[[str, dict], None]
+
+DEFAULT_MAX_STEPS = 50
+MISSING_RESULT = "Error: no result was recorded: the run ended before this tool finished."
+
+
+class _Cancelled(Exception):
+    """Unwinds the loop once the run's cancel event is seen."""
+
+
+def run_turn(
+    live: LiveRun,
+    *,
+    provider: Any,
+    model: str,
+    history: list[dict],
+    system: str,
+    tools: list,
+    tool_context: ToolContext,
+    approvals: ApprovalBroker,
+    emit: Emit,
+    cancel: threading.Event,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    options: Mapping[str, Any] | None = None,
+) -> str:
+    """Run one agent turn; returns "completed" or "cancelled".
+
+    ``history`` is the session's stored messages, ending with the new user message.
+    A provider error (or any other failure) propagates; what was produced so far stays
+    in ``live`` for the caller to store.
+    """
+    if tool_context.cancel is not cancel:
+        # One event must stop everything, the running command included.
+        tool_context = replace(tool_context, cancel=cancel)
+    turn = _Turn(
+        live=live,
+        provider=provider,
+        model=model,
+        system=system,
+        tools=tools,
+        tool_context=tool_context,
+        approvals=approvals,
+        emit=emit,
+        cancel=cancel,
+        options=options,
+    )
+    try:
+        return turn.run(model_history(history), max(1, max_steps))
+    except _Cancelled:
+        approvals.cancel_run(live.run_id)
+        return "cancelled"
+
+
+class _Turn:
+    def __init__(
+        self,
+        *,
+        live: LiveRun,
+        provider: Any,
+        model: str,
+        system: str,
+        tools: Sequence[Tool],
+        tool_context: ToolContext,
+        approvals: ApprovalBroker,
+        emit: Emit,
+        cancel: threading.Event,
+        options: Mapping[str, Any] | None,
+    ) -> None:
+        self.live = live
+        self.provider = provider
+        self.model = model
+        self.system = system
+        self.tools = {tool.name: tool for tool in tools}
+        self.schemas = tool_schemas(list(tools))
+        self.ctx = tool_context
+        self.approvals = approvals
+        self.emit = emit
+        self.cancel = cancel
+        self.options = options
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    def run(self, messages: list[dict[str, Any]], max_steps: int) -> str:
+        for _ in range(max_steps):
+            self._check_cancel()
+            calls = self._ask_model(messages)
+            if not calls:
+                return "completed"
+            step = self.live.finish_assistant_step(
+                tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
+            )
+            messages.append(_for_model(step))
+            for call in calls:
+                self._check_cancel()
+                messages.append(_for_model(self._run_call(call)))
+        self._say(
+            f"[Hearth stopped the agent after {max_steps} model calls without a final answer. "
+            "Send a message to let it continue.]"
+        )
+        return "completed"
+
+    # --- the model -----------------------------------------------------------
+
+    def _ask_model(self, messages: list[dict[str, Any]]) -> list[ToolCall]:
+        """Stream one answer into the live run; returns the tool calls it made."""
+        calls: list[ToolCall] = []
+        finish = None
+        events = self.provider.stream(
+            messages,
+            model=self.model,
+            tools=self.schemas,
+            system=self.system,
+            options=self.options,
+            cancel=self.cancel,
+        )
+        try:
+            for event in events:
+                self._check_cancel()
+                if isinstance(event, TextDelta):
+                    if event.text:
+                        self.live.add_text(event.text)
+                        self.emit("text.delta", {"text": event.text})
+                elif isinstance(event, ReasoningDelta):
+                    if event.text:
+                        self.live.add_reasoning(event.text)
+                        self.emit("reasoning.delta", {"text": event.text})
+                elif isinstance(event, ToolCall):
+                    calls.append(event)
+                elif isinstance(event, Usage):
+                    self._add_usage(event)
+                elif isinstance(event, Finish):
+                    finish = event.reason
+        except ProviderError as err:
+            if err.kind == "cancelled" or self.cancel.is_set():
+                raise _Cancelled from err
+            raise
+        except Exception:
+            if self.cancel.is_set():  # a socket shut by the cancel may fail oddly
+                raise _Cancelled from None
+            raise
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
+        self._check_cancel()
+        if finish == "length" and not calls:
+            self._say("[The answer was cut off: the model reached its output limit.]")
+        return calls
+
+    def _add_usage(self, usage: Usage) -> None:
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        totals = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        self.live.usage = totals
+        # The last call's input is what the conversation now weighs in the model's context.
+        self.emit("usage", {**totals, "last_input_tokens": usage.input_tokens})
+
+    def _say(self, note: str) -> None:
+        """Add Hearth's own note to the answer being written."""
+        text = note if not self.live.text else "\n\n" + note
+        self.live.add_text(text)
+        self.emit("text.delta", {"text": text})
+
+    # --- the tools -----------------------------------------------------------
+
+    def _run_call(self, call: ToolCall) -> dict[str, Any]:
+        """Run one tool call (asking first if it does more than read); returns its result."""
+        arguments, bad_json = _parse_arguments(call.arguments)
+        self.emit(
+            "tool.started",
+            {"call_id": call.id, "name": call.name, "arguments": arguments},
+        )
+        tool = self.tools.get(call.name)
+        if tool is None:
+            names = ", ".join(self.tools) or "none"
+            result = _error(f"there is no tool called {call.name!r}. The tools are: {names}.")
+        elif bad_json is not None:
+            result = _error(
+                f"the arguments of this {call.name} call are not valid JSON ({bad_json}). "
+                "Call the tool again with a JSON object that fits its schema."
+            )
+        else:
+            result = self._checked_run(tool, call, arguments)
+        step = self.live.add_tool_result(call.id, call.name, result.output)
+        self.emit(
+            "tool.completed",
+            {
+                "call_id": call.id,
+                "ok": result.ok,
+                "output": result.display if result.display is not None else result.output,
+            },
+        )
+        self._check_cancel()
+        return step
+
+    def _checked_run(self, tool: Tool, call: ToolCall, arguments: Any) -> ToolResult:
+        try:
+            checked = check_arguments(tool.parameters, arguments)
+        except ToolError as exc:
+            return _error(exc.message)
+        if not tool.read_only:
+            decision = self.approvals.request(
+                session_id=self.live.session_id,
+                run_id=self.live.run_id,
+                tool=tool.name,
+                arguments=checked,
+                summary=_summary(tool, checked),
+                emit=self.emit,
+                cancel=self.cancel,
+            )
+            if decision == "cancelled":
+                return _error("the run was cancelled before the user answered; nothing was done.")
+            if decision == "deny":
+                return _error(
+                    f"the user denied this {tool.name} call; nothing was done. Do not try the "
+                    "same call again: ask the user, or find another way."
+                )
+        return run_tool(tool, checked, self.ctx)
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise _Cancelled
+
+
+def model_history(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The stored messages as a provider should see them.
+
+    Interrupted or cancelled text is kept (it is context), empty messages are dropped,
+    a tool result is kept only right after the assistant message that called it (providers
+    reject orphans), and a call without a result (a crash or cancel came first) gets one
+    saying so (providers reject unanswered calls too).
+    """
+    out: list[dict[str, Any]] = []
+    waiting: dict[str, str] = {}  # call id -> tool name, of the last assistant message
+
+    def close_calls() -> None:
+        for call_id, name in waiting.items():
+            out.append(
+                {"role": "tool", "tool_call_id": call_id, "name": name, "content": MISSING_RESULT}
+            )
+        waiting.clear()
+
+    for message in history:
+        role = message.get("role")
+        content = message.get("content") or ""
+        if not isinstance(content, str):
+            content = str(content)
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            if call_id in waiting:
+                name = waiting.pop(call_id)
+                out.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call_id,
+                        "name": message.get("name") or name,
+                        "content": content,
+                    }
+                )
+            continue
+        close_calls()
+        if role == "assistant":
+            calls = [
+                {"id": c["id"], "name": c["name"], "arguments": _arguments_text(c.get("arguments"))}
+                for c in message.get("tool_calls") or []
+                if isinstance(c, Mapping) and c.get("id") and c.get("name")
+            ]
+            if not content.strip() and not calls:
+                continue
+            text = content if content.strip() else ""
+            entry: dict[str, Any] = {"role": "assistant", "content": text}
+            if calls:
+                entry["tool_calls"] = calls
+                waiting.update((c["id"], c["name"]) for c in calls)
+            out.append(entry)
+        elif role in ("user", "system"):
+            if content.strip():
+                out.append({"role": role, "content": content})
+    close_calls()
+    return out
+
+
+def _for_model(step: Mapping[str, Any]) -> dict[str, Any]:
+    """A step the LiveRun recorded, as model_history would give it back."""
+    if step["role"] == "assistant":
+        return {"role": "assistant", "content": step["content"], "tool_calls": step["tool_calls"]}
+    return {
+        "role": "tool",
+        "tool_call_id": step["tool_call_id"],
+        "name": step["name"],
+        "content": step["content"],
+    }
+
+
+def _parse_arguments(text: Any) -> tuple[Any, str | None]:
+    """(the arguments, parsed where they are JSON; None, or why they are not JSON)."""
+    if isinstance(text, (dict, list)):
+        return text, None
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return {}, None
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return text, str(exc)
+
+
+def _arguments_text(arguments: Any) -> str:
+    if isinstance(arguments, str):
+        return arguments
+    return json.dumps(arguments if arguments is not None else {})
+
+
+def _summary(tool: Tool, arguments: Mapping[str, Any]) -> str:
+    try:
+        return tool.summary(arguments)
+    except Exception:
+        return f"Use {tool.name}"
+
+
+def _error(message: str) -> ToolResult:
+    return ToolResult(ok=False, output=f"Error: {message}")
