@@ -1,0 +1,140 @@
+// The composer: a growing text box (Enter sends, Shift+Enter new line), Stop while a run is
+// live, a draft kept per session, the model picker, and the reason when it cannot send.
+import { api } from "./api.js";
+import { drafts, on, state, usableProvider } from "./state.js";
+import { $, h } from "./view.js";
+
+const form = $("#composer");
+const input = $("#composer-input");
+const send = $("#send");
+const stop = $("#stop");
+const reason = $("#composer-reason");
+const picker = $("#model-picker");
+let handlers = {};
+const modelCache = new Map();
+
+export function initComposer({ onSend, onStop, onOpenSettings }) {
+  handlers = { onSend, onStop, onOpenSettings };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener("input", () => {
+    drafts.set(state.sessionId, input.value);
+    grow();
+  });
+  stop.addEventListener("click", () => handlers.onStop());
+  picker.addEventListener("change", () => pickModel(picker.value));
+  on("live", () => refreshState());
+}
+
+function submit() {
+  const text = input.value;
+  if (!text.trim() || send.disabled || isLive()) return;
+  handlers.onSend(text);
+}
+
+export function clearInput() {
+  input.value = "";
+  drafts.set(state.sessionId, "");
+  grow();
+}
+
+export function setText(text) {
+  input.value = text;
+  drafts.set(state.sessionId, text);
+  grow();
+  input.focus();
+  input.setSelectionRange(text.length, text.length);
+}
+
+export function loadDraft() {
+  input.value = drafts.get(state.sessionId);
+  grow();
+}
+
+export function focusInput() { input.focus(); }
+
+function grow() {
+  input.style.height = "auto";
+  input.style.height = `${Math.min(input.scrollHeight, window.innerHeight * 0.4)}px`;
+}
+
+function isLive() {
+  return Boolean(state.sessionId && state.liveRuns.has(state.sessionId));
+}
+
+// Send or Stop, enabled or not, and why not.
+export function refreshState() {
+  const live = isLive();
+  send.hidden = live;
+  stop.hidden = !live;
+  const provider = usableProvider();
+  if (!provider) {
+    send.disabled = true;
+    input.disabled = true;
+    reason.hidden = false;
+    reason.replaceChildren("No model provider is set up, so Hearth cannot answer yet. ",
+      h("a", { href: "#settings", onclick: (e) => { e.preventDefault(); handlers.onOpenSettings(); } }, "Open settings"),
+      " to add one.");
+  } else {
+    send.disabled = false;
+    input.disabled = false;
+    reason.hidden = true;
+    reason.replaceChildren();
+  }
+}
+
+// The picker lists "Default" then provider/model pairs; the value is stored on the session.
+export async function refreshModels() {
+  const current = state.session?.model || state.pendingModel || "";
+  const options = [h("option", { value: "" }, defaultLabel())];
+  for (const provider of state.providers.filter((p) => p.enabled)) {
+    const models = await modelsOf(provider);
+    const group = h("optgroup", { label: provider.name });
+    const names = new Set(models);
+    if (provider.default_model) names.add(provider.default_model);
+    for (const model of names) group.append(h("option", { value: `${provider.id}/${model}` }, model));
+    options.push(group);
+  }
+  picker.replaceChildren(...options);
+  if (current && ![...picker.options].some((o) => o.value === current)) {
+    picker.append(h("option", { value: current }, current));
+  }
+  picker.value = current;
+  picker.disabled = !usableProvider();
+}
+
+function defaultLabel() {
+  const provider = state.providers.find((p) => p.is_default) || usableProvider();
+  if (!provider) return "No model";
+  return `Default (${provider.default_model || provider.name})`;
+}
+
+async function modelsOf(provider) {
+  if (!modelCache.has(provider.id)) {
+    modelCache.set(provider.id, api.models(provider.id).then((r) => r.models.map((m) => (typeof m === "string" ? m : m.id))).catch(() => []));
+  }
+  return modelCache.get(provider.id);
+}
+
+export function forgetModels() { modelCache.clear(); }
+
+async function pickModel(value) {
+  if (!state.sessionId) {
+    state.pendingModel = value;
+    return;
+  }
+  try {
+    state.session = { ...state.session, ...(await api.updateSession(state.sessionId, { model: value || null })) };
+  } catch {
+    // the server may refuse null; an empty string means "default" too
+    try { await api.updateSession(state.sessionId, { model: value }); } catch { /* keep the choice locally */ }
+  }
+}

@@ -1,0 +1,187 @@
+// The conversation pane: the stored messages of the open session, the live turn as it
+// streams (resumed from the last event id), scrolling that follows only a reader at the bottom.
+import { api } from "./api.js";
+import { wireCopyButtons } from "./markdown.js";
+import { emit, setLive, state } from "./state.js";
+import { followRun } from "./stream.js";
+import { AssistantTurn } from "./turn.js";
+import { $, h } from "./view.js";
+
+const scroller = $("#scroller");
+const list = $("#messages");
+const jump = $("#jump-latest");
+const connection = $("#connection");
+let stick = true;
+let follower = null;
+let liveTurn = null;
+let actionHandler = () => {};
+let turns = [];
+
+export function onTurnAction(fn) { actionHandler = fn; }
+
+wireCopyButtons(list);
+scroller.addEventListener("scroll", () => {
+  stick = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+  jump.hidden = stick;
+}, { passive: true });
+jump.addEventListener("click", () => { stick = true; toBottom(); });
+
+function toBottom() {
+  scroller.scrollTop = scroller.scrollHeight;
+  jump.hidden = true;
+}
+function changed() {
+  if (stick) toBottom();
+  else jump.hidden = false;
+}
+
+export function stopFollowing() {
+  if (follower) follower.stop();
+  follower = null;
+  liveTurn = null;
+  showConnection(null);
+}
+
+// Draw a session (its stored messages); follow its live run if there is one.
+export function showSession(session, { keepScroll = false } = {}) {
+  stopFollowing();
+  const previousTop = scroller.scrollTop;
+  list.replaceChildren();
+  turns = [];
+  if (!session.messages.length && !session.active_run) list.append(emptyState());
+  const fragment = document.createDocumentFragment();
+  let turn = null;
+  for (const message of session.messages) {
+    if (message.role === "user") {
+      turn = null;
+      fragment.append(userTurn(message));
+      continue;
+    }
+    if (!turn) {
+      turn = newTurn();
+      fragment.append(turn.el);
+    }
+    if (message.role === "assistant") {
+      if (message.reasoning) turn.addReasoning(message.reasoning, { now: true });
+      if (message.content) turn.addText(message.content, { now: true });
+      turn.closeText();
+      for (const call of message.tool_calls || []) {
+        turn.toolStarted({ call_id: call.id, name: call.name, arguments: call.arguments });
+      }
+      if (message.usage) turn.usage(message.usage);
+      if (message.status !== "complete" || !(message.tool_calls || []).length) {
+        turn.finish(message.status === "complete" ? "completed" : message.status, message.error);
+      }
+    } else if (message.role === "tool") {
+      turn.toolCompleted({ call_id: message.tool_call_id, ok: message.status !== "error", output: message.content });
+    }
+  }
+  list.append(fragment);
+  markLast();
+  if (session.active_run) {
+    resume(session.id, session.active_run.id, 0);
+  } else {
+    setLive(session.id, null);
+  }
+  if (keepScroll) scroller.scrollTop = previousTop;
+  else { stick = true; toBottom(); }
+}
+
+function newTurn() {
+  const turn = new AssistantTurn({ onChange: changed, onAction: (action) => actionHandler(action) });
+  turns.push(turn);
+  return turn;
+}
+
+function markLast() {
+  turns.forEach((t, i) => t.setLast(i === turns.length - 1));
+  const users = list.querySelectorAll(".turn.user");
+  users.forEach((u, i) => u.classList.toggle("last", i === users.length - 1));
+}
+
+function userTurn(message) {
+  return h("article.turn.user", { "aria-label": "You", dataset: { id: message.id } },
+    h("div.bubble", {}, message.content),
+    h("div.user-actions", {},
+      h("button.small.edit-last", { type: "button", onclick: () => actionHandler("edit", message.content) }, "Edit")));
+}
+
+function emptyState() {
+  return h("div.empty", {},
+    h("p.empty-title", {}, "How can I help?"),
+    h("p", {}, "Ask a question, or give the agent a task in its workspace folder."));
+}
+
+// Show the user's message at once, then follow the run's events.
+export function startTurn(sessionId, content, runId) {
+  list.querySelector(".empty")?.remove();
+  list.append(userTurn({ id: "pending", content }));
+  stick = true;
+  resume(sessionId, runId, 0);
+  toBottom();
+}
+
+function resume(sessionId, runId, after) {
+  setLive(sessionId, runId);
+  liveTurn = newTurn();
+  liveTurn.startLive();
+  list.append(liveTurn.el);
+  markLast();
+  const turn = liveTurn;
+  follower = followRun(runId, {
+    after,
+    onEvent: (type, data) => apply(turn, type, data),
+    onState: (s) => {
+      if (s === "reconnecting") showConnection("Reconnecting…");
+      else if (s === "live") showConnection(null);
+      else if (s === "ended" || s === "gone") {
+        showConnection(null);
+        finished(sessionId);
+      }
+    },
+  });
+  api.pendingApprovals(sessionId).then(({ approvals }) => {
+    for (const a of approvals) if (a.run_id === runId) turn.approvalRequested(a);
+  }).catch(() => {});
+}
+
+function apply(turn, type, data) {
+  switch (type) {
+    case "text.delta": turn.settleApprovals(); turn.addText(data.text); break;
+    case "reasoning.delta": turn.addReasoning(data.text); break;
+    case "tool.started": turn.toolStarted(data); break;
+    case "tool.completed": turn.toolCompleted(data); break;
+    case "approval.requested": turn.approvalRequested(data); break;
+    case "usage": turn.usage(data); break;
+    case "run.completed": turn.finish("completed"); break;
+    case "run.cancelled": turn.finish("cancelled"); break;
+    case "run.failed": turn.finish(data.status === "interrupted" ? "interrupted" : "error",
+      typeof data.error === "string" ? data.error : data.error?.message); break;
+    default: break;
+  }
+}
+
+// The run ended: the stored session is now the truth; redraw it in place.
+async function finished(sessionId) {
+  setLive(sessionId, null);
+  follower = null;
+  liveTurn = null;
+  emit("run-ended", sessionId);
+  if (state.sessionId !== sessionId) return;
+  try {
+    const session = await api.getSession(sessionId);
+    if (state.sessionId !== sessionId) return;
+    state.session = session;
+    const wasStuck = stick;
+    showSession(session, { keepScroll: !wasStuck });
+  } catch { /* the streamed turn stays on screen */ }
+}
+
+function showConnection(text) {
+  connection.hidden = !text;
+  connection.textContent = text || "";
+}
+
+export function liveRunId() {
+  return state.sessionId ? state.liveRuns.get(state.sessionId) : null;
+}

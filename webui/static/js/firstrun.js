@@ -1,0 +1,52 @@
+// The first-run panel: shown while no provider is set up; offers the local model servers
+// found on this machine, and the hosted services (which need a key, in Settings).
+import { api } from "./api.js";
+import { loadSettings, openSettings, PRESETS } from "./settings.js";
+import { state, usableProvider } from "./state.js";
+import { $, h } from "./view.js";
+
+const panel = $("#first-run");
+
+export async function drawFirstRun() {
+  if (state.providers.length) {
+    panel.hidden = true;
+    panel.replaceChildren();
+    return;
+  }
+  const found = h("ul.local-servers", { "aria-label": "Local model servers" }, h("li.muted", {}, "Looking for model servers on this computer…"));
+  panel.replaceChildren(
+    h("h2#first-run-title", {}, "Welcome to Hearth"),
+    h("p", {}, "Connect a model to start. A model server on this computer needs no key; a hosted service needs its API key."),
+    h("h3", {}, "On this computer"), found,
+    h("h3", {}, "Hosted services"),
+    h("div.row", {}, ...PRESETS.filter((p) => p.needs_key).map((p) =>
+      h("button.button", { type: "button", onclick: () => openSettings(p.name) }, `Add ${p.name}…`)),
+      h("button.button", { type: "button", onclick: () => openSettings("OpenAI-compatible") }, "Other URL…")));
+  panel.hidden = false;
+  try {
+    const { servers } = await api.localServers();
+    found.replaceChildren(...(servers.length ? servers.map(serverItem) :
+      [h("li.muted", {}, "None found (Ollama, LM Studio and llama.cpp are looked for on their usual ports).")]));
+  } catch (err) {
+    found.replaceChildren(h("li.muted", {}, `Could not look: ${err.message}`));
+  }
+}
+
+function serverItem(server) {
+  const model = server.models?.[0] || "";
+  const use = async (event) => {
+    event.target.disabled = true;
+    try {
+      await api.addProvider({ name: server.name, kind: server.kind || "openai", base_url: server.base_url, default_model: model || null });
+      await loadSettings();
+    } catch (err) {
+      event.target.disabled = false;
+      event.target.after(h("span.form-error", {}, err.message));
+    }
+  };
+  return h("li.local-server", {},
+    h("div", {}, h("strong", {}, server.name), h("span.muted", {}, ` ${server.base_url} · ${server.models?.length || 0} models`)),
+    h("button.button.primary", { type: "button", onclick: use }, `Use ${server.name}`));
+}
+
+export const hasProvider = () => Boolean(usableProvider());

@@ -1,0 +1,233 @@
+// Start-up and the glue between the parts: routes (#/s/<id>, #/new), sending, stopping,
+// retry/continue/edit, export and import.
+import { api } from "./api.js";
+import { clearInput, focusInput, forgetModels, initComposer, loadDraft, refreshModels, refreshState, setText } from "./composer.js";
+import { liveRunId, onTurnAction, showSession, startTurn, stopFollowing } from "./conversation.js";
+import { drawFirstRun } from "./firstrun.js";
+import { loadSettings, openSettings } from "./settings.js";
+import { initShortcuts } from "./shortcuts.js";
+import { focusSearch, initSidebar, markActive, refresh as refreshSidebar } from "./sidebar.js";
+import { on, setLive, state } from "./state.js";
+import { toast } from "./toasts.js";
+import { $ } from "./view.js";
+
+const title = $("#chat-title");
+const messages = $("#messages");
+const exportButtons = [$("#export-md"), $("#export-json")];
+let routeToken = 0;
+
+async function route() {
+  const token = ++routeToken;
+  const match = location.hash.match(/^#\/s\/([\w-]+)/);
+  const id = match ? match[1] : null;
+  closeSidebarOnPhone();
+  if (!id) {
+    stopFollowing();
+    state.sessionId = null;
+    state.session = null;
+    title.textContent = "New conversation";
+    messages.replaceChildren();
+    exportButtons.forEach((b) => { b.disabled = true; });
+    afterOpen();
+    return;
+  }
+  try {
+    const session = await api.getSession(id);
+    if (token !== routeToken) return;
+    state.sessionId = id;
+    state.session = session;
+    title.textContent = session.title || "New conversation";
+    exportButtons.forEach((b) => { b.disabled = false; });
+    showSession(withoutLiveRun(session));
+    afterOpen();
+  } catch (err) {
+    if (token !== routeToken) return;
+    toast(err.status === 404 ? "That conversation no longer exists." : err.message);
+    location.hash = "#/new";
+  }
+}
+
+// While a run is live the stored session may hold its partial answer already; the event log
+// replayed from 0 draws it, so the checkpointed copy is left out (nothing shown twice).
+function withoutLiveRun(session) {
+  if (!session.active_run) return session;
+  const runId = session.active_run.id;
+  return { ...session, messages: session.messages.filter((m) => m.role === "user" || m.run_id !== runId) };
+}
+
+function afterOpen() {
+  markActive();
+  loadDraft();
+  refreshState();
+  refreshModels();
+}
+
+async function send(text, { session: targetId } = {}) {
+  const content = text;
+  try {
+    let id = targetId || state.sessionId;
+    if (!id) {
+      const titleText = content.trim().split("\n")[0].slice(0, 60);
+      const created = await api.createSession({ title: titleText, ...(state.pendingModel ? { model: state.pendingModel } : {}) });
+      state.pendingModel = null;
+      id = created.id;
+      state.sessionId = id;
+      state.session = { ...created, messages: [] };
+      drafts_moveNew(id);
+      routeToken++;
+      history.replaceState(null, "", `#/s/${id}`);
+      title.textContent = created.title || "New conversation";
+      messages.replaceChildren();
+      exportButtons.forEach((b) => { b.disabled = false; });
+    }
+    clearInput();
+    const run = await api.startRun(id, { content });
+    startTurn(id, content, run.run_id);
+    refreshSidebar().then(markActive);
+  } catch (err) {
+    if (!state.sessionId || input().value === "") setText(content);
+    toast(err.message, { timeout: 8000 });
+    refreshState();
+  }
+}
+
+function input() { return $("#composer-input"); }
+
+function drafts_moveNew(id) {
+  const text = localStorage.getItem("hearth.draft.new");
+  localStorage.removeItem("hearth.draft.new");
+  if (text) localStorage.setItem(`hearth.draft.${id}`, text);
+}
+
+async function stop() {
+  const runId = liveRunId();
+  if (!runId) return;
+  try {
+    await api.cancelRun(runId);
+  } catch (err) {
+    if (err.status === 404) setLive(state.sessionId, null);
+    else toast(err.message);
+  }
+}
+
+// Retry and edit make a copy of the conversation up to the last message of the user (the API
+// has no way to cut a conversation short), run it there, and offer the old one for deletion.
+async function branch(content) {
+  const source = state.session;
+  const messagesList = source.messages;
+  let cut = messagesList.length;
+  for (let i = messagesList.length - 1; i >= 0; i -= 1) {
+    if (messagesList[i].role === "user") { cut = i; break; }
+  }
+  const data = await api.exportSession(source.id, "json");
+  data.messages = data.messages.slice(0, cut);
+  const copy = await api.importSession(data);
+  routeToken++;
+  state.sessionId = copy.id;
+  state.session = await api.getSession(copy.id);
+  history.replaceState(null, "", `#/s/${copy.id}`);
+  showSession(state.session);
+  await send(content, { session: copy.id });
+  await api.deleteSession(source.id).catch(() => {});
+  await refreshSidebar();
+  markActive();
+}
+
+onTurnAction(async (action, payload) => {
+  if (liveRunId()) return;
+  const lastUser = [...(state.session?.messages || [])].reverse().find((m) => m.role === "user");
+  try {
+    if (action === "continue") await send("Please continue where you left off.");
+    else if (action === "retry" && lastUser) await branch(lastUser.content);
+    else if (action === "edit") {
+      setText(payload);
+      editing = true;
+    }
+  } catch (err) {
+    toast(err.message);
+  }
+});
+let editing = false;
+
+async function download(format) {
+  if (!state.sessionId) return;
+  try {
+    const response = await fetch(`/api/sessions/${state.sessionId}/export?format=${format}`, { credentials: "same-origin" });
+    if (!response.ok) throw new Error("Export failed.");
+    const blob = await response.blob();
+    const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || `hearth.${format === "json" ? "json" : "md"}`;
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  } catch (err) {
+    toast(err.message);
+  }
+}
+
+async function importFile(file) {
+  try {
+    const data = JSON.parse(await file.text());
+    const session = await api.importSession(data);
+    await refreshSidebar();
+    location.hash = `#/s/${session.id}`;
+    toast(`Imported “${session.title || "conversation"}”.`);
+  } catch (err) {
+    toast(err instanceof SyntaxError ? "That file is not a Hearth JSON export." : err.message);
+  }
+}
+
+function newChat() {
+  if (location.hash === "#/new") route();
+  else location.hash = "#/new";
+  focusInput();
+}
+
+function closeSidebarOnPhone() {
+  document.body.classList.remove("sidebar-open");
+  $("#toggle-sidebar").setAttribute("aria-expanded", "false");
+}
+
+async function boot() {
+  await loadSettings();
+  initComposer({
+    onSend: async (text) => {
+      if (editing && state.session?.messages?.length) {
+        editing = false;
+        clearInput();
+        try { await branch(text); } catch (err) { setText(text); toast(err.message); }
+      } else {
+        editing = false;
+        send(text);
+      }
+    },
+    onStop: stop,
+    onOpenSettings: () => openSettings(),
+  });
+  initShortcuts({ search: focusSearch, newChat, stop, isLive: () => Boolean(liveRunId()) });
+  $("#new-chat").addEventListener("click", newChat);
+  $("#open-settings").addEventListener("click", () => openSettings());
+  $("#import-button").addEventListener("click", () => $("#import-file").click());
+  $("#import-file").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    event.target.value = "";
+    if (file) importFile(file);
+  });
+  $("#export-md").addEventListener("click", () => download("markdown"));
+  $("#export-json").addEventListener("click", () => download("json"));
+  $("#toggle-sidebar").addEventListener("click", () => {
+    const open = document.body.classList.toggle("sidebar-open");
+    $("#toggle-sidebar").setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("session-renamed", (event) => { title.textContent = event.detail.title; });
+  on("settings", () => { forgetModels(); drawFirstRun(); refreshState(); refreshModels(); });
+  on("run-ended", () => refreshSidebar().then(markActive));
+  window.addEventListener("hashchange", route);
+  drawFirstRun();
+  await initSidebar({});
+  await route();
+  document.body.dataset.ready = "true";
+}
+
+boot();

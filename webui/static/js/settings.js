@@ -1,0 +1,197 @@
+// Settings: model providers (keys are write-only: the key box is always empty, the page only
+// learns whether a key is saved), test connection, default model and provider, system prompt,
+// default workspace, approvals policy and theme.
+import { api } from "./api.js";
+import { emit, state } from "./state.js";
+import { $, h } from "./view.js";
+
+export const PRESETS = [
+  { name: "OpenAI", kind: "openai", base_url: "https://api.openai.com/v1", needs_key: true, model: "gpt-4o-mini" },
+  { name: "Anthropic", kind: "anthropic", base_url: "https://api.anthropic.com", needs_key: true, model: "claude-sonnet-4-5" },
+  { name: "OpenRouter", kind: "openai", base_url: "https://openrouter.ai/api/v1", needs_key: true, model: "" },
+  { name: "Ollama", kind: "openai", base_url: "http://127.0.0.1:11434/v1", needs_key: false, model: "" },
+  { name: "LM Studio", kind: "openai", base_url: "http://127.0.0.1:1234/v1", needs_key: false, model: "" },
+  { name: "OpenAI-compatible", kind: "openai", base_url: "", needs_key: false, model: "" },
+];
+
+const dialog = $("#settings-dialog");
+
+export function applyTheme(theme) {
+  const root = document.documentElement;
+  if (theme === "light" || theme === "dark") root.dataset.theme = theme;
+  else delete root.dataset.theme;
+}
+
+export async function loadSettings() {
+  const [settings, providers] = await Promise.all([
+    api.getSettings().catch(() => null),
+    api.providers().then((r) => r.providers).catch(() => []),
+  ]);
+  state.settings = settings;
+  state.providers = providers;
+  applyTheme(settings?.theme || "system");
+  emit("settings");
+}
+
+export function openSettings(preset) {
+  draw(preset);
+  if (!dialog.open) dialog.showModal();
+}
+
+function field(label, control, hint) {
+  const id = control.id || `f-${Math.random().toString(36).slice(2)}`;
+  control.id = id;
+  return h("div.field", {}, h("label", { for: id }, label), control, hint ? h("p.hint", {}, hint) : null);
+}
+
+function draw(presetName) {
+  const s = state.settings || {};
+  dialog.replaceChildren(
+    h("div.panel-head", {}, h("h2#settings-title", {}, "Settings"),
+      h("button.button.ghost", { type: "button", onclick: () => dialog.close() }, "Close")),
+    providersSection(presetName),
+    generalSection(s));
+}
+
+function providersSection(presetName) {
+  const list = h("ul.provider-list", { "aria-label": "Model providers" });
+  for (const p of state.providers) list.append(providerRow(p));
+  if (!state.providers.length) list.append(h("li.muted", {}, "No provider yet."));
+  return h("section.settings-section", { "aria-labelledby": "providers-title" },
+    h("h3#providers-title", {}, "Model providers"), list, addProviderForm(presetName));
+}
+
+function providerRow(p) {
+  const result = h("p.test-result", { role: "status" });
+  const test = async () => {
+    result.textContent = "Testing…";
+    result.className = "test-result";
+    try {
+      const answer = await api.testProvider(p.id);
+      result.textContent = answer.ok
+        ? `Connected: ${answer.models?.length ?? 0} models available.`
+        : `Could not connect: ${answer.error?.message || "unknown error"}`;
+      result.classList.add(answer.ok ? "ok" : "error");
+    } catch (err) {
+      result.textContent = `Could not connect: ${err.message}`;
+      result.classList.add("error");
+    }
+  };
+  const fromEnv = p.source === "environment";
+  const modelInput = h("input", { type: "text", value: p.default_model || "", autocomplete: "off", disabled: fromEnv });
+  const keyInput = h("input", { type: "password", value: "", autocomplete: "new-password", placeholder: p.has_key ? "Saved (enter a new key to replace it)" : "Not set", disabled: fromEnv });
+  const save = async (event) => {
+    event.preventDefault();
+    const body = { default_model: modelInput.value.trim() || null };
+    if (keyInput.value) body.api_key = keyInput.value;
+    keyInput.value = "";
+    try {
+      await api.updateProvider(p.id, body);
+      await reload();
+    } catch (err) { result.textContent = err.message; result.className = "test-result error"; }
+  };
+  return h("li.provider", {},
+    h("div.provider-head", {},
+      h("strong", {}, p.name),
+      p.is_default ? h("span.badge", {}, "Default") : null,
+      h("span.badge.muted", {}, p.has_key ? "Key saved" : "No key"),
+      fromEnv ? h("span.badge.muted", {}, "From environment") : null),
+    h("p.provider-url", {}, p.base_url || "(default URL)"),
+    h("form.provider-edit", { onsubmit: save },
+      field("Default model", modelInput),
+      field("API key", keyInput, "Keys are stored in the system keychain and never shown again."),
+      h("div.row", {},
+        fromEnv ? null : h("button.button", { type: "submit" }, "Save"),
+        h("button.button", { type: "button", onclick: test }, "Test connection"),
+        p.is_default ? null : h("button.button", { type: "button", onclick: () => makeDefault(p) }, "Make default"),
+        fromEnv ? null : h("button.button.danger", { type: "button", onclick: () => removeProvider(p) }, "Remove"))),
+    result);
+}
+
+async function makeDefault(p) {
+  await api.updateSettings({ default_provider: p.id });
+  await reload();
+}
+
+async function removeProvider(p) {
+  if (!confirm(`Remove ${p.name}? Its saved key is deleted too.`)) return;
+  await api.removeProvider(p.id);
+  await reload();
+}
+
+function addProviderForm(presetName) {
+  const preset = PRESETS.find((p) => p.name === presetName) || PRESETS[0];
+  const kind = h("select", {}, ...PRESETS.map((p) => h("option", { value: p.name, selected: p === preset }, p.name)));
+  const name = h("input", { type: "text", value: preset.name, required: true, autocomplete: "off" });
+  const url = h("input", { type: "url", value: preset.base_url, placeholder: "https://…/v1", autocomplete: "off" });
+  const key = h("input", { type: "password", value: "", autocomplete: "new-password" });
+  const model = h("input", { type: "text", value: preset.model, autocomplete: "off" });
+  const error = h("p.form-error", { role: "alert" });
+  kind.addEventListener("change", () => {
+    const p = PRESETS.find((x) => x.name === kind.value);
+    name.value = p.name;
+    url.value = p.base_url;
+    model.value = p.model;
+  });
+  const submit = async (event) => {
+    event.preventDefault();
+    const p = PRESETS.find((x) => x.name === kind.value);
+    const body = { name: name.value.trim(), kind: p.kind, base_url: url.value.trim() || null,
+      default_model: model.value.trim() || null };
+    if (key.value) body.api_key = key.value;
+    key.value = "";
+    try {
+      await api.addProvider(body);
+      await reload();
+    } catch (err) { error.textContent = err.message; }
+  };
+  return h("form.add-provider", { onsubmit: submit, "aria-labelledby": "add-provider-title" },
+    h("h4#add-provider-title", {}, "Add a provider"),
+    h("div.grid", {},
+      field("Service", kind), field("Name", name), field("Base URL", url),
+      field("API key", key, "Write-only: Hearth never shows a saved key."), field("Default model", model)),
+    error,
+    h("button.button.primary", { type: "submit" }, "Add provider"));
+}
+
+function generalSection(s) {
+  const prompt = h("textarea", { rows: "4", value: s.system_prompt || "" });
+  prompt.value = s.system_prompt || "";
+  const workspace = h("input", { type: "text", value: s.default_workspace || "", autocomplete: "off" });
+  const approvals = h("select", {},
+    h("option", { value: "ask", selected: s.approvals !== "allow_all" }, "Ask before writing, running or fetching"),
+    h("option", { value: "allow_all", selected: s.approvals === "allow_all" }, "Allow every tool without asking"));
+  const theme = h("select", {}, ...["system", "light", "dark"].map((t) =>
+    h("option", { value: t, selected: (s.theme || "system") === t }, t[0].toUpperCase() + t.slice(1))));
+  theme.addEventListener("change", () => applyTheme(theme.value));
+  const status = h("p.test-result", { role: "status" });
+  const save = async (event) => {
+    event.preventDefault();
+    try {
+      state.settings = await api.updateSettings({
+        system_prompt: prompt.value.trim() ? prompt.value : null,
+        default_workspace: workspace.value.trim() || null,
+        approvals: approvals.value,
+        theme: theme.value,
+      });
+      applyTheme(state.settings.theme);
+      status.textContent = "Saved.";
+      status.className = "test-result ok";
+    } catch (err) {
+      status.textContent = err.message;
+      status.className = "test-result error";
+    }
+  };
+  return h("form.settings-section", { onsubmit: save, "aria-labelledby": "general-title" },
+    h("h3#general-title", {}, "General"),
+    field("System prompt", prompt, "Sent at the start of every conversation."),
+    field("Default workspace folder", workspace, "Where the agent reads and writes files."),
+    field("Approvals", approvals),
+    field("Theme", theme),
+    h("button.button.primary", { type: "submit" }, "Save settings"), status);
+}
+
+async function reload() {
+  await loadSettings();
+  if (dialog.open) draw();
+}

@@ -1,0 +1,235 @@
+// The sessions sidebar: pinned first then newest, grouped by day, loaded a page at a time as
+// the reader scrolls (10,000 sessions are never all drawn); search with highlighted snippets;
+// rename in place, pin, delete with undo (the DELETE waits until the undo time is over).
+import { api } from "./api.js";
+import { icon } from "./icons.js";
+import { on, state } from "./state.js";
+import { toast } from "./toasts.js";
+import { $, h } from "./view.js";
+
+const PAGE = 50;
+const UNDO_MS = 6000;
+const listEl = $("#session-list");
+const searchEl = $("#search");
+const statusEl = $("#list-status");
+const sentinel = h("li.sentinel", { "aria-hidden": "true" });
+
+let query = "";
+let loaded = [];
+let total = 0;
+let loading = null;
+let generation = 0;
+const pendingDeletes = new Map(); // id → timer
+let openSession = () => {};
+
+export function initSidebar({ onOpen }) {
+  openSession = onOpen;
+  let debounce = null;
+  searchEl.addEventListener("input", () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => setQuery(searchEl.value.trim()), 150);
+  });
+  searchEl.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && searchEl.value) {
+      event.stopPropagation();
+      searchEl.value = "";
+      setQuery("");
+    }
+  });
+  new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) loadMore();
+  }, { root: listEl.parentElement, rootMargin: "400px" }).observe(sentinel);
+  on("live", () => markRunning());
+  window.addEventListener("pagehide", flushDeletes);
+  return refresh();
+}
+
+export function focusSearch() {
+  searchEl.focus();
+  searchEl.select();
+}
+
+function setQuery(q) {
+  if (q === query) return;
+  query = q;
+  refresh();
+}
+
+export async function refresh() {
+  generation += 1;
+  loaded = [];
+  total = 0;
+  loading = null;
+  listEl.replaceChildren();
+  await loadMore(true);
+}
+
+async function loadMore(first = false) {
+  if (loading || (!first && loaded.length >= total)) return loading;
+  const gen = generation;
+  loading = api.listSessions({ q: query, limit: PAGE, offset: loaded.length })
+    .then((page) => {
+      if (gen !== generation) return;
+      const fresh = page.sessions.filter((s) => !pendingDeletes.has(s.id));
+      total = page.total;
+      draw(fresh, loaded[loaded.length - 1]);
+      loaded.push(...fresh);
+      statusEl.textContent = query
+        ? (total ? `${total} match${total === 1 ? "" : "es"}` : "No conversations match.")
+        : (total ? "" : "No conversations yet.");
+    })
+    .catch((err) => { statusEl.textContent = err.message; })
+    .finally(() => { if (gen === generation) loading = null; });
+  return loading;
+}
+
+function groupOf(session, now = new Date()) {
+  if (session.pinned && !query) return "Pinned";
+  if (query) return null;
+  const day = new Date(session.updated_at);
+  const start = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  const diff = (start - new Date(day.getFullYear(), day.getMonth(), day.getDate())) / 86400000;
+  if (diff <= 0) return "Today";
+  if (diff <= 1) return "Yesterday";
+  if (diff <= 7) return "Previous 7 days";
+  return "Older";
+}
+
+function draw(sessions, previous) {
+  sentinel.remove();
+  let group = previous ? groupOf(previous) : undefined;
+  const fragment = document.createDocumentFragment();
+  for (const session of sessions) {
+    const g = groupOf(session);
+    if (g && g !== group) fragment.append(h("li.group", { role: "presentation" }, g));
+    group = g;
+    fragment.append(item(session));
+  }
+  listEl.append(fragment, sentinel);
+}
+
+function titleOf(session) {
+  return session.title || "New conversation";
+}
+
+function item(session) {
+  const running = state.liveRuns.has(session.id) || Boolean(session.active_run);
+  const link = h("a.session-link", { href: `#/s/${session.id}`, "aria-current": session.id === state.sessionId ? "page" : null },
+    h("span.session-title", {}, titleOf(session)),
+    session.snippet ? snippet(session.snippet) : null);
+  const li = h(`li.session${session.id === state.sessionId ? ".active" : ""}${running ? ".running" : ""}`,
+    { dataset: { id: session.id } },
+    link,
+    h("span.running-dot", { title: "Answering…", role: "img", "aria-label": "Answering" }),
+    h("div.session-actions", {},
+      iconButton("pencil", `Rename ${titleOf(session)}`, () => rename(li, session)),
+      iconButton("pin", `${session.pinned ? "Unpin" : "Pin"} ${titleOf(session)}`, () => pin(session), session.pinned),
+      iconButton("trash", `Delete ${titleOf(session)}`, () => remove(li, session))));
+  if (session.pinned) li.classList.add("pinned");
+  return li;
+}
+
+function iconButton(name, label, onclick, pressed) {
+  return h("button.icon-button", { type: "button", "aria-label": label, title: label.split(" ")[0], onclick,
+    "aria-pressed": pressed === undefined ? null : String(Boolean(pressed)) }, icon(name));
+}
+
+function snippet(pieces) {
+  const el = h("span.snippet");
+  for (const piece of pieces) el.append(piece.hit ? h("mark", {}, piece.text) : document.createTextNode(piece.text));
+  return el;
+}
+
+function rename(li, session) {
+  const title = li.querySelector(".session-title");
+  const input = h("input.rename", { type: "text", value: session.title || "", "aria-label": "New title", maxlength: "300" });
+  let done = false;
+  const finish = async (save) => {
+    if (done) return;
+    done = true;
+    const value = input.value.trim();
+    input.replaceWith(title);
+    if (save && value && value !== session.title) {
+      title.textContent = value;
+      try {
+        const updated = await api.updateSession(session.id, { title: value });
+        Object.assign(session, updated);
+        if (state.session?.id === session.id) document.dispatchEvent(new CustomEvent("session-renamed", { detail: updated }));
+      } catch (err) {
+        title.textContent = titleOf(session);
+        toast(err.message);
+      }
+    }
+    li.querySelector(".session-link").focus();
+  };
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); finish(true); }
+    if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); finish(false); }
+  });
+  input.addEventListener("blur", () => finish(true));
+  title.replaceWith(input);
+  input.focus();
+  input.select();
+}
+
+async function pin(session) {
+  try {
+    await api.updateSession(session.id, { pinned: !session.pinned });
+    await refresh();
+    listEl.querySelector(`li[data-id="${CSS.escape(session.id)}"] .session-link`)?.focus();
+  } catch (err) {
+    toast(err.message);
+  }
+}
+
+function remove(li, session) {
+  const next = li.nextElementSibling?.querySelector(".session-link") || li.previousElementSibling?.querySelector(".session-link");
+  li.hidden = true;
+  next?.focus();
+  const wasOpen = state.sessionId === session.id;
+  if (wasOpen) location.hash = "#/new";
+  const timer = setTimeout(() => actuallyDelete(session.id), UNDO_MS + 500);
+  pendingDeletes.set(session.id, timer);
+  toast(`Deleted “${titleOf(session)}”.`, {
+    action: "Undo",
+    timeout: UNDO_MS,
+    onAction: () => {
+      clearTimeout(pendingDeletes.get(session.id));
+      pendingDeletes.delete(session.id);
+      li.hidden = false;
+      if (wasOpen) location.hash = `#/s/${session.id}`;
+    },
+    onTimeout: () => actuallyDelete(session.id),
+  });
+}
+
+async function actuallyDelete(id, keepalive = false) {
+  if (!pendingDeletes.has(id)) return;
+  clearTimeout(pendingDeletes.get(id));
+  pendingDeletes.delete(id);
+  try {
+    await api.deleteSession(id, keepalive ? { keepalive: true } : {});
+  } catch (err) {
+    if (err.status !== 404) toast(err.message);
+  }
+  listEl.querySelector(`li[data-id="${CSS.escape(id)}"]`)?.remove();
+}
+
+function flushDeletes() {
+  for (const id of [...pendingDeletes.keys()]) actuallyDelete(id, true);
+}
+
+export function markActive() {
+  for (const li of listEl.querySelectorAll("li.session")) {
+    const active = li.dataset.id === state.sessionId;
+    li.classList.toggle("active", active);
+    const link = li.querySelector(".session-link");
+    if (active) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+}
+
+function markRunning() {
+  for (const li of listEl.querySelectorAll("li.session")) {
+    li.classList.toggle("running", state.liveRuns.has(li.dataset.id));
+  }
+}

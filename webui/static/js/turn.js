@@ -1,0 +1,255 @@
+// One assistant turn on screen: reasoning, text segments (Markdown), tool cards, approval
+// cards, usage and the turn's ending. Built the same way from stored messages and from live
+// events, so a reloaded turn looks exactly like a streamed one.
+import { api } from "./api.js";
+import { renderMarkdown } from "./markdown.js";
+import { formatTokens, h, perFrame } from "./view.js";
+
+const DECISION_TEXT = { allow: "Allowed once", allow_session: "Allowed for this session", deny: "Denied" };
+
+export class AssistantTurn {
+  constructor({ onChange = () => {}, onAction = () => {} } = {}) {
+    this.onChange = onChange;
+    this.onAction = onAction;
+    this.el = h("article.turn.assistant", { "aria-label": "Assistant" });
+    this.body = h("div.turn-body");
+    this.foot = h("div.turn-foot");
+    this.el.append(this.body, this.foot);
+    this.text = null; // the current text segment {raw, el}
+    this.reasoning = null;
+    this.cards = new Map(); // call id → card
+    this.approvals = new Map(); // approval id → card
+    this.scheduleRender = perFrame(() => this.renderNow());
+  }
+
+  // --- streamed pieces ---------------------------------------------------------------
+  addText(text, { now = false } = {}) {
+    if (!text) return;
+    if (!this.text) {
+      this.text = { raw: "", el: h("div.md") };
+      this.body.append(this.text.el);
+    }
+    this.text.raw += text;
+    this.text.dirty = true;
+    this.el.classList.remove("waiting");
+    if (now) this.renderNow(); else this.scheduleRender();
+  }
+
+  addReasoning(text, { now = false } = {}) {
+    if (!text) return;
+    if (!this.reasoning) {
+      const content = h("div.md.reasoning-text");
+      const details = h("details.reasoning", {}, h("summary", {}, "Reasoning"), content);
+      this.reasoning = { raw: "", el: content };
+      this.body.prepend(details);
+    }
+    this.reasoning.raw += text;
+    this.reasoning.dirty = true;
+    if (now) this.renderNow(); else this.scheduleRender();
+  }
+
+  renderNow() {
+    for (const part of [this.reasoning, ...this.textParts()]) {
+      if (part && part.dirty) {
+        part.el.replaceChildren(renderMarkdown(part.raw));
+        part.dirty = false;
+      }
+    }
+    this.onChange();
+  }
+
+  textParts() {
+    return [...(this.allText || []), this.text].filter(Boolean);
+  }
+
+  closeText() {
+    if (!this.text) return;
+    if (this.text.dirty) this.renderNow();
+    this.allText = [...(this.allText || []), this.text];
+    this.text = null;
+  }
+
+  toolStarted({ call_id, name, arguments: args }) {
+    this.closeText();
+    this.settleApprovals();
+    let card = this.cards.get(call_id);
+    if (!card) {
+      card = toolCard(name, args);
+      this.cards.set(call_id, card);
+      this.body.append(card.el);
+    }
+    this.onChange();
+  }
+
+  toolCompleted({ call_id, ok, output }) {
+    this.settleApprovals();
+    const card = this.cards.get(call_id);
+    if (card) card.complete(ok !== false, output);
+    this.onChange();
+  }
+
+  approvalRequested(data) {
+    if (this.approvals.has(data.approval_id)) return;
+    const card = approvalCard(data, this.onChange);
+    this.approvals.set(data.approval_id, card);
+    this.body.append(card.el);
+    this.onChange();
+  }
+
+  // Any later step means every open approval was answered (tools run one at a time).
+  settleApprovals(text = "Answered") {
+    for (const card of this.approvals.values()) card.settle(text);
+  }
+
+  usage(usage) {
+    this.usageData = usage;
+    this.drawFoot();
+  }
+
+  // status: "completed" | "cancelled" | "interrupted" | "error"; error: the provider's sentence.
+  finish(status, error) {
+    this.closeText();
+    this.settleApprovals(status === "completed" ? "Answered" : "No longer waiting");
+    for (const card of this.cards.values()) if (card.running) card.complete(false, null, "Not finished");
+    this.status = status;
+    this.error = error;
+    this.el.classList.remove("live", "waiting");
+    this.el.dataset.status = status;
+    this.drawFoot();
+  }
+
+  startLive() {
+    this.el.classList.add("live", "waiting");
+    this.foot.replaceChildren(h("span.typing", { "aria-label": "The assistant is answering" }, h("span"), h("span"), h("span")));
+  }
+
+  setLast(isLast) {
+    this.isLast = isLast;
+    this.drawFoot();
+  }
+
+  drawFoot() {
+    const items = [];
+    if (this.status === "interrupted") {
+      items.push(h("div.notice.warn", { role: "note" },
+        h("strong", {}, "This answer was cut off. "),
+        "Hearth stopped before it was finished; what was kept is shown above."));
+    } else if (this.status === "error") {
+      items.push(h("div.notice.error", { role: "alert" },
+        h("strong", {}, "The model could not answer. "), this.error || "The run failed."));
+    } else if (this.status === "cancelled") {
+      items.push(h("div.notice.muted", {}, "Stopped."));
+    }
+    const row = h("div.foot-row");
+    const tokens = formatTokens(this.usageData);
+    if (tokens) row.append(h("span.usage", { title: "Token usage for this turn" }, tokens));
+    if (this.isLast && this.status) {
+      if (this.status === "interrupted") {
+        row.append(button("Continue", () => this.onAction("continue")));
+      }
+      if (this.status === "interrupted" || this.status === "error") {
+        row.append(button("Retry", () => this.onAction("retry"), "primary"));
+      } else {
+        row.append(button("Regenerate", () => this.onAction("retry")));
+      }
+    }
+    if (row.childNodes.length) items.push(row);
+    if (this.el.classList.contains("live")) return;
+    this.foot.replaceChildren(...items);
+  }
+}
+
+function button(label, onclick, kind = "") {
+  return h(`button.small${kind ? "." + kind : ""}`, { type: "button", onclick }, label);
+}
+
+function argsText(args) {
+  if (args === undefined || args === null || args === "") return "";
+  if (typeof args === "string") {
+    try { return JSON.stringify(JSON.parse(args), null, 2); } catch { return args; }
+  }
+  return JSON.stringify(args, null, 2);
+}
+
+function briefArgs(args) {
+  let value = args;
+  if (typeof value === "string") { try { value = JSON.parse(value); } catch { return value.slice(0, 80); } }
+  if (value && typeof value === "object") {
+    const first = Object.values(value).find((v) => typeof v === "string" || typeof v === "number");
+    return first === undefined ? "" : String(first).split("\n")[0].slice(0, 80);
+  }
+  return String(value ?? "").slice(0, 80);
+}
+
+function toolCard(name, args) {
+  const status = h("span.tool-status", {}, "Running…");
+  const output = h("pre.tool-output", { tabindex: "0" });
+  const outputBlock = h("div.tool-section", { hidden: true }, h("div.tool-label", {}, "Output"), output);
+  const argsPretty = argsText(args);
+  const el = h("details.tool-card.running", {},
+    h("summary", {},
+      h("span.tool-icon", { "aria-hidden": "true" }),
+      h("span.tool-name", {}, name),
+      h("code.tool-brief", {}, briefArgs(args)),
+      status),
+    h("div.tool-details", {},
+      argsPretty ? h("div.tool-section", {}, h("div.tool-label", {}, "Arguments"), h("pre.tool-args", { tabindex: "0" }, argsPretty)) : null,
+      outputBlock));
+  const card = {
+    el,
+    running: true,
+    complete(ok, text, label) {
+      card.running = false;
+      el.classList.remove("running");
+      el.classList.add(ok ? "ok" : "error");
+      status.textContent = label || (ok ? "Done" : "Failed");
+      if (text !== null && text !== undefined) {
+        output.textContent = typeof text === "string" ? text : JSON.stringify(text, null, 2);
+        outputBlock.hidden = false;
+      }
+      if (!ok) el.open = true;
+    },
+  };
+  return card;
+}
+
+function approvalCard(data, onChange) {
+  const result = h("p.approval-result", { role: "status" });
+  const buttons = h("div.approval-actions", {},
+    h("button.primary", { type: "button", dataset: { decision: "allow" } }, "Allow"),
+    h("button", { type: "button", dataset: { decision: "allow_session" } }, "Allow for this session"),
+    h("button.danger", { type: "button", dataset: { decision: "deny" } }, "Deny"));
+  const el = h("section.approval.pending", { "aria-label": `Approval needed: ${data.tool}` },
+    h("p.approval-title", {}, h("strong", {}, `Allow ${data.tool}?`), data.summary ? ` ${data.summary}` : ""),
+    argsText(data.arguments) ? h("pre.tool-args", { tabindex: "0" }, argsText(data.arguments)) : null,
+    buttons, result);
+  const card = {
+    el,
+    settled: false,
+    settle(text) {
+      if (card.settled) return;
+      card.settled = true;
+      el.classList.remove("pending");
+      buttons.remove();
+      result.textContent = text;
+      onChange();
+    },
+  };
+  buttons.addEventListener("click", async (event) => {
+    const target = event.target.closest("button[data-decision]");
+    if (!target) return;
+    const decision = target.dataset.decision;
+    for (const b of buttons.querySelectorAll("button")) b.disabled = true;
+    try {
+      await api.decide(data.approval_id, decision);
+      card.settle(DECISION_TEXT[decision]);
+    } catch (err) {
+      if (err.status === 404) card.settle("No longer waiting");
+      else {
+        result.textContent = err.message;
+        for (const b of buttons.querySelectorAll("button")) b.disabled = false;
+      }
+    }
+  });
+  return card;
+}
