@@ -42,10 +42,10 @@ class Secrets:
         return "keyring" if self._real_keyring() is not None else "file"
 
     def get(self, provider_id: str) -> str | None:
-        keyring = self._real_keyring()
-        if keyring is not None:
+        backend = self._real_keyring()
+        if backend is not None:
             try:
-                value = keyring.get_password(SERVICE, provider_id)
+                value = backend.get_password(SERVICE, provider_id)
             except Exception as exc:
                 log.warning("the keychain could not be read (%s); trying the secrets file",
                             type(exc).__name__)
@@ -56,10 +56,10 @@ class Secrets:
             return self._read_file().get(provider_id) or None
 
     def set(self, provider_id: str, secret: str) -> None:
-        keyring = self._real_keyring()
-        if keyring is not None:
+        backend = self._real_keyring()
+        if backend is not None:
             try:
-                keyring.set_password(SERVICE, provider_id, secret)
+                backend.set_password(SERVICE, provider_id, secret)
             except Exception as exc:
                 log.warning("the keychain refused the key (%s); using the secrets file",
                             type(exc).__name__)
@@ -72,10 +72,10 @@ class Secrets:
             write_private_json(self.file, stored)
 
     def delete(self, provider_id: str) -> None:
-        keyring = self._real_keyring()
-        if keyring is not None:
+        backend = self._real_keyring()
+        if backend is not None:
             try:
-                keyring.delete_password(SERVICE, provider_id)
+                backend.delete_password(SERVICE, provider_id)
             except Exception:
                 pass  # not there, or no keychain: nothing to delete
         self._delete_from_file(provider_id)
@@ -100,7 +100,7 @@ class Secrets:
         return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
     def _real_keyring(self) -> Any:
-        """The keyring backend if it is a real one; None otherwise (checked once)."""
+        """keyring's backend if it is a real one; None otherwise (checked once)."""
         if self._forced_file:
             return None
         with self._lock:
@@ -120,7 +120,7 @@ def _detect_keyring() -> Any:
             return None
         if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
             return None
-        return keyring
+        return backend
     except Exception as exc:
         log.info("no usable keychain (%s); API keys go to a private file", type(exc).__name__)
         return None

@@ -100,8 +100,8 @@ class Settings:
         self._unreadable = False
         self._values: dict[str, Any] = _global_defaults()
         self._providers: list[dict[str, Any]] = []
-        self._load()
         self._env = _env_provider(env)
+        self._load()
 
     # --- global settings -------------------------------------------------------
 
