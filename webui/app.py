@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import bottle
 
+from core.agent.approvals import ApprovalBroker
 from core.paths import Paths
 from core.runs.manager import RunManager
+from core.settings import Settings
 from core.store import Store
 from webui.http import default_error_handler, json_errors
 from webui.routes import ROUTE_MODULES
@@ -26,9 +28,9 @@ class Hearth:
     store: Store
     runs: RunManager
     token: str
-    settings: Any = None
-    approvals: Any = None
-    blocked_addresses: frozenset = field(default_factory=frozenset)
+    settings: Settings
+    approvals: ApprovalBroker
+    agent: Any
 
 
 class HearthApp:
@@ -52,12 +54,22 @@ class HearthApp:
         return self.hearth.runs
 
     def allow(self, host: str, port: int) -> None:
-        """Accept ``host:port`` in the Host header (and as an Origin)."""
+        """Accept ``host:port`` in the Host header (and as an Origin); the agent's
+        fetch tool may never reach that address."""
         self.gate.allow(host, port)
+        agent = self.hearth.agent
+        if hasattr(agent, "blocked_addresses"):
+            hosts = {"127.0.0.1", "::1"} if host in ("127.0.0.1", "localhost", "::1") else {host}
+            agent.blocked_addresses = frozenset(agent.blocked_addresses) | {
+                (h, port) for h in hosts
+            }
 
     def close(self, timeout: float = 2.0) -> None:
         """End live runs as interrupted, then close the store if this app opened it."""
         self.hearth.runs.shutdown(timeout)
+        closer = getattr(self.hearth.agent, "close", None)
+        if closer is not None:
+            closer()
         if self._owns_store:
             self.hearth.store.close()
 
@@ -80,13 +92,13 @@ def create_app(
     owns_store = store is None
     store = store if store is not None else Store(paths)
     if settings is None:
-        settings = _default_settings(paths, env)
+        settings = Settings(paths, env=env)
     if approvals is None:
-        approvals = _default_approvals(settings)
+        approvals = ApprovalBroker(policy=settings.approval_policy)
     if agent is None:
-        agent = _default_agent(store, settings, approvals, env)
+        agent = _default_agent(store, settings, approvals)
     manager = RunManager(store, agent, approvals, checkpoint_interval=checkpoint_interval)
-    hearth = Hearth(paths, store, manager, token, settings, approvals)
+    hearth = Hearth(paths, store, manager, token, settings, approvals, agent)
 
     app = bottle.Bottle(catchall=True, autojson=False)
     app.default_error_handler = default_error_handler
@@ -96,31 +108,7 @@ def create_app(
     return HearthApp(hearth, app, Gate(app, token, hosts), owns_store)
 
 
-def _default_settings(paths: Paths, env: dict[str, str] | None) -> Any:
-    try:
-        from core.settings import Settings
-    except ImportError:  # not built yet (another issue)
-        log.warning("%s is not available; running without it", "core.settings")
-        return None
-    return Settings(paths, env=env)
+def _default_agent(store: Store, settings: Any, approvals: Any) -> Any:
+    from core.agent.agent import Agent
 
-
-def _default_approvals(settings: Any) -> Any:
-    try:
-        from core.agent.approvals import ApprovalBroker
-    except ImportError:  # not built yet (another issue)
-        log.warning("%s is not available; running without it", "core.agent.approvals")
-        return None
-    policy = getattr(settings, "approval_policy", None)
-    return ApprovalBroker(policy=policy) if policy is not None else ApprovalBroker()
-
-
-def _default_agent(store: Store, settings: Any, approvals: Any, env: dict[str, str] | None) -> Any:
-    try:
-        from core.agent.agent import Agent
-    except ImportError:  # not built yet (another issue)
-        log.warning("%s is not available; running without it", "core.agent.agent")
-        from webui.interim_agent import InterimAgent
-
-        return InterimAgent(env)
     return Agent(store, settings, approvals)

@@ -142,6 +142,7 @@ def serve(
     finally:
         app.runs.shutdown()
         server.stop()
+        app.close()
         thread.join(2)
         try:
             server_file.unlink()
