@@ -28,9 +28,16 @@ def _port(value: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hearth",
-        description="Hearth: long conversations with an AI agent that survive crashes.",
+        description="Hearth: long conversations with an AI agent that survive crashes."
+        " With no command, opens the Hearth window.",
     )
     parser.add_argument("--version", action="version", version=f"hearth {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        dest="window_data_dir",
+        default=None,
+        help="data folder for the window (or HEARTH_DATA_DIR)",
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     serve = commands.add_parser("serve", help="run the server without a window")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -60,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return run_serve(args)
-    parser.print_help()
-    return 0
+    from desktop.app import run_window
+
+    return run_window(args.window_data_dir)
 
 
 if __name__ == "__main__":
