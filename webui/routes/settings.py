@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bottle
 
-from webui.http import fail, json_body, no_content, reply
+from webui.http import fail, field, json_body, no_content, reply
 
 PROVIDER_FIELDS = ("name", "kind", "base_url", "default_model", "api_key", "enabled")
 
@@ -31,6 +31,8 @@ def install(app: bottle.Bottle, hearth) -> None:
     def add_provider():
         body = json_body()
         _known_fields(body)
+        for name in ("name", "kind"):
+            field(body, name, str, required=True)
         return reply(settings().add_provider(**body), 201)
 
     @app.route("/api/providers/<provider_id>", method="PATCH")

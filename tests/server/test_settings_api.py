@@ -1,0 +1,88 @@
+"""Settings and providers over HTTP: keys are write-only; models and connection tests."""
+
+from __future__ import annotations
+
+from tests.fakes import FakeOpenAIServer
+
+
+def test_read_and_change_settings(server):
+    settings = server.client.get("/api/settings")
+    assert settings.status_code == 200
+    values = settings.json()
+    assert "approvals" in values
+    changed = server.client.patch("/api/settings", json={"approvals": "ask"})
+    assert changed.status_code == 200 and changed.json()["approvals"] == "ask"
+    assert server.client.patch("/api/settings", json={"approvals": "yolo"}).status_code == 400
+    assert server.client.patch("/api/settings", json={"no_such_setting": 1}).status_code == 400
+    assert (
+        server.client.patch(
+            "/api/settings", content=b"{", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
+
+
+def test_environment_provider_is_listed_without_its_key(server):
+    providers = server.client.get("/api/providers").json()["providers"]
+    env = [p for p in providers if p["id"] == "env"]
+    assert env and "sk-fake" not in server.client.get("/api/providers").text
+
+
+def test_provider_lifecycle_keys_never_come_back(server):
+    with FakeOpenAIServer(models=["alpha", "beta"]) as other:
+        added = server.client.post(
+            "/api/providers",
+            json={
+                "name": "Other",
+                "kind": "openai",
+                "base_url": other.base_url,
+                "default_model": "alpha",
+                "api_key": "sk-very-secret-123",
+            },
+        )
+        assert added.status_code == 201, added.text
+        provider = added.json()
+        assert provider["has_key"] is True and "sk-very-secret-123" not in added.text
+        pid = provider["id"]
+        listing = server.client.get("/api/providers")
+        assert pid in [p["id"] for p in listing.json()["providers"]]
+        assert "sk-very-secret-123" not in listing.text
+        assert "sk-very-secret-123" not in server.client.get("/api/settings").text
+
+        models = server.client.get(f"/api/providers/{pid}/models")
+        assert models.status_code == 200 and models.json()["models"] == ["alpha", "beta"]
+        assert other.requests[-1].headers["authorization"] == "Bearer sk-very-secret-123"
+        tested = server.client.post(f"/api/providers/{pid}/test", json={})
+        assert tested.status_code == 200 and tested.json()["ok"] is True
+
+        renamed = server.client.patch(f"/api/providers/{pid}", json={"name": "Renamed"})
+        assert renamed.status_code == 200 and renamed.json()["name"] == "Renamed"
+        assert (
+            server.client.patch(f"/api/providers/{pid}", json={"enabled": "no"}).status_code == 400
+        )
+        assert server.client.patch(f"/api/providers/{pid}", json={"colour": 1}).status_code == 400
+    # The provider is gone now: the connection test says so, without failing the request.
+    down = server.client.post(f"/api/providers/{pid}/test", json={})
+    assert down.status_code == 200 and down.json()["ok"] is False
+    assert down.json()["error"]["message"]
+    assert server.client.delete(f"/api/providers/{pid}").status_code == 204
+    assert server.client.delete(f"/api/providers/{pid}").status_code == 404
+    assert server.client.get(f"/api/providers/{pid}/models").status_code == 404
+
+
+def test_bad_provider_bodies(server):
+    for body in (
+        {},
+        {"name": "x"},
+        {"name": "x", "kind": "gopher"},
+        {"name": 3, "kind": "openai"},
+        {"name": "x", "kind": "openai", "secret": "y"},
+    ):
+        answer = server.client.post("/api/providers", json=body)
+        assert answer.status_code == 400, (body, answer.text)
+        assert set(answer.json()["error"]) == {"code", "message"}
+
+
+def test_local_servers(server):
+    answer = server.client.get("/api/local-servers")
+    assert answer.status_code == 200 and isinstance(answer.json()["servers"], list)
