@@ -36,7 +36,7 @@ function changed() {
 }
 
 export function stopFollowing() {
-  if (follower) follower.stop();
+  if (follower && follower.stop) follower.stop();
   follower = null;
   liveTurn = null;
   showConnection(null);
@@ -73,7 +73,7 @@ export function showSession(session, { keepScroll = false } = {}) {
         turn.finish(message.status === "complete" ? "completed" : message.status, message.error);
       }
     } else if (message.role === "tool") {
-      turn.toolCompleted({ call_id: message.tool_call_id, ok: message.status !== "error", output: message.content });
+      turn.toolCompleted({ call_id: message.tool_call_id, ok: toolOk(message), output: message.content });
     }
   }
   list.append(fragment);
@@ -85,6 +85,12 @@ export function showSession(session, { keepScroll = false } = {}) {
   }
   if (keepScroll) scroller.scrollTop = previousTop;
   else { stick = true; toBottom(); }
+}
+
+// A stored tool result has no ok flag yet; the agent stores failures as "Error: …".
+function toolOk(message) {
+  if (typeof message.ok === "boolean") return message.ok;
+  return message.status !== "error" && !String(message.content || "").startsWith("Error: ");
 }
 
 function newTurn() {
@@ -128,21 +134,28 @@ function resume(sessionId, runId, after) {
   list.append(liveTurn.el);
   markLast();
   const turn = liveTurn;
-  follower = followRun(runId, {
-    after,
-    onEvent: (type, data) => apply(turn, type, data),
-    onState: (s) => {
-      if (s === "reconnecting") showConnection("Reconnecting…");
-      else if (s === "live") showConnection(null);
-      else if (s === "ended" || s === "gone") {
-        showConnection(null);
-        finished(sessionId);
-      }
-    },
-  });
-  api.pendingApprovals(sessionId).then(({ approvals }) => {
-    for (const a of approvals) if (a.run_id === runId) turn.approvalRequested(a);
-  }).catch(() => {});
+  const mine = {};
+  follower = mine;
+  // The approvals still waiting, asked for before the replay, so replayed steps do not
+  // mark them answered; the replay itself draws them in their place.
+  api.pendingApprovals(sessionId)
+    .then(({ approvals }) => approvals.filter((a) => a.run_id === runId).forEach((a) => turn.stillPending.add(a.approval_id)))
+    .catch(() => {})
+    .finally(() => {
+      if (follower !== mine) return;
+      follower = followRun(runId, {
+        after,
+        onEvent: (type, data) => apply(turn, type, data),
+        onState: (s) => {
+          if (s === "reconnecting") showConnection("Reconnecting…");
+          else if (s === "live") showConnection(null);
+          else if (s === "ended" || s === "gone") {
+            showConnection(null);
+            finished(sessionId);
+          }
+        },
+      });
+    });
 }
 
 function apply(turn, type, data) {

@@ -1,7 +1,8 @@
 // Following a run's events over SSE, resuming after the last event id seen.
-// EventSource reconnects on its own (sending Last-Event-ID); events are de-duplicated by id,
-// so a reconnect never repeats or drops text. When the server refuses the stream (run gone,
-// server restarted) we ask for the run and either reopen or report it as gone.
+// On any error the stream is closed and reopened by us with ?after=<last id> (not left to
+// EventSource's own retry, whose resume point we cannot see); events are also de-duplicated
+// by id, so a reconnect never repeats or drops text. After repeated failures we ask for the
+// run and report it as gone when the server no longer has it.
 import { api } from "./api.js";
 
 export const EVENT_TYPES = ["run.started", "text.delta", "reasoning.delta", "tool.started",
@@ -37,8 +38,9 @@ export function followRun(runId, { after = 0, onEvent, onState }) {
     source.onopen = () => { failures = 0; onState("live"); };
     source.onerror = () => {
       if (closed) return;
+      source.close();
       onState("reconnecting");
-      if (source.readyState === EventSource.CLOSED) recover();
+      recover();
     };
   }
 
@@ -48,7 +50,7 @@ export function followRun(runId, { after = 0, onEvent, onState }) {
     try {
       const run = await api.getRun(runId);
       if (closed) return;
-      if (["completed", "failed", "cancelled", "interrupted"].includes(run.status) && failures > 2) {
+      if (["completed", "failed", "cancelled", "interrupted"].includes(run.status) && failures > 3) {
         stop();
         onState("gone");
         return;
@@ -61,7 +63,7 @@ export function followRun(runId, { after = 0, onEvent, onState }) {
         return;
       }
     }
-    retryTimer = setTimeout(open, Math.min(5000, 500 * failures));
+    retryTimer = setTimeout(open, Math.min(5000, 300 * failures));
   }
 
   function stop() {

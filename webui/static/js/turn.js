@@ -19,6 +19,7 @@ export class AssistantTurn {
     this.reasoning = null;
     this.cards = new Map(); // call id → card
     this.approvals = new Map(); // approval id → card
+    this.stillPending = new Set(); // approval ids the server said are waiting (replay must not settle them)
     this.scheduleRender = perFrame(() => this.renderNow());
   }
 
@@ -73,7 +74,7 @@ export class AssistantTurn {
     this.closeText();
     this.settleApprovals();
     let card = this.cards.get(call_id);
-    if (!card) {
+    if (!card || !card.running) { // ids may repeat across model calls in one turn
       card = toolCard(name, args);
       this.cards.set(call_id, card);
       this.body.append(card.el);
@@ -82,6 +83,7 @@ export class AssistantTurn {
   }
 
   toolCompleted({ call_id, ok, output }) {
+    this.stillPending.clear();
     this.settleApprovals();
     const card = this.cards.get(call_id);
     if (card) card.complete(ok !== false, output);
@@ -97,8 +99,10 @@ export class AssistantTurn {
   }
 
   // Any later step means every open approval was answered (tools run one at a time).
-  settleApprovals(text = "Answered") {
-    for (const card of this.approvals.values()) card.settle(text);
+  settleApprovals(text = "Answered", { force = false } = {}) {
+    for (const [id, card] of this.approvals) {
+      if (force || !this.stillPending.has(id)) card.settle(text);
+    }
   }
 
   usage(usage) {
@@ -109,7 +113,7 @@ export class AssistantTurn {
   // status: "completed" | "cancelled" | "interrupted" | "error"; error: the provider's sentence.
   finish(status, error) {
     this.closeText();
-    this.settleApprovals(status === "completed" ? "Answered" : "No longer waiting");
+    this.settleApprovals(status === "completed" ? "Answered" : "No longer waiting", { force: true });
     for (const card of this.cards.values()) if (card.running) card.complete(false, null, "Not finished");
     this.status = status;
     this.error = error;

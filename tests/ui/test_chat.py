@@ -1,0 +1,303 @@
+"""The conversation in a real browser: streaming, Markdown, hostile output, tools and
+approvals, stop, reload mid-stream, failed turns."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tests.ui.conftest import open_page, shoot
+
+ANSWER = "Streaming works: " + " ".join(f"word{i}" for i in range(60)) + "."
+
+
+def send(page, text: str) -> None:
+    page.fill("#composer-input", text)
+    page.keyboard.press("Enter")
+
+
+def last_answer(page):
+    return page.locator(".turn.assistant").last
+
+
+def wait_until(predicate, timeout=10.0):
+    """Poll server-side state that has no event to wait on."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+def test_send_streams_the_answer(page, fake):
+    hold = threading.Event()
+    fake.reply(text=ANSWER, chunks=30, hold=hold, hold_after=10)
+    send(page, "Say something long")
+    page.wait_for_selector(".turn.user .bubble >> text=Say something long")
+    # Part of the answer shows while the model is still holding the rest back.
+    page.wait_for_function(
+        "() => (document.querySelector('.turn.assistant .md')?.textContent || '').startsWith('Streaming works')")
+    assert page.locator("#stop").is_visible()
+    assert page.locator(".session.running").count() == 1
+    hold.set()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert last_answer(page).locator(".md").inner_text() == ANSWER
+    assert page.locator("#send").is_visible()
+    assert "11 in · 7 out tokens" in last_answer(page).locator(".usage").inner_text()
+    assert page.locator(".session.running").count() == 0
+    # Shift+Enter makes a new line; the draft is not sent.
+    page.fill("#composer-input", "line one")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("line two")
+    assert page.input_value("#composer-input") == "line one\nline two"
+    assert page.locator(".turn.user").count() == 1
+
+
+def test_markdown_table_code_and_copy(page, fake):
+    fake.reply(text=("| name | size |\n|---|---|\n| a.txt | 3 |\n\n"
+                     "```python\ndef add(a, b):\n    return a + b\n```\n\n- [x] done\n- [ ] todo\n"),
+               chunks=12)
+    send(page, "Show me markdown")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    answer = last_answer(page)
+    assert answer.locator("table th").all_inner_texts() == ["name", "size"]
+    assert answer.locator("code.hljs .hljs-keyword").first.inner_text() == "def"
+    assert answer.locator("input[type=checkbox]").count() == 2
+    assert answer.locator("input[type=checkbox]:checked").count() == 1
+    answer.locator("button[data-action=copy]").click()
+    page.wait_for_selector("button[data-action=copy]:has-text('Copied')")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == "def add(a, b):\n    return a + b"
+
+
+HOSTILE = """Look:
+
+<img src=x onerror="alert('img')">
+
+<script>alert('script')</script>
+
+[click me](javascript:alert('link'))
+
+<a href="javascript:alert('a')">raw link</a>
+
+<iframe src="javascript:alert('frame')"></iframe>
+
+<div class="approval pending" style="position:fixed;inset:0;z-index:999" id="composer">cover</div>
+
+<form action="/api/sessions"><input type="text" name="q"><button>go</button></form>
+
+<svg><script>alert('svg')</script></svg>
+
+<details open ontoggle="alert('toggle')"><summary>s</summary></details>
+
+[fine](https://example.com/page)
+
+"""
+
+
+def test_hostile_model_output_is_inert(page, fake):
+    fake.reply(text=HOSTILE, chunks=7)
+    send(page, "Be evil")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    md = last_answer(page).locator(".md")
+    assert page.dialogs == []
+    assert md.locator("script, iframe, object, embed, form, svg, style, textarea, button").count() == 0
+    assert md.locator("[onerror], [ontoggle], [style], [id], [name]").count() == 0
+    assert md.locator(".approval, .pending").count() == 0
+    hrefs = md.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert all(h is None or not h.lower().startswith("javascript") for h in hrefs), hrefs
+    safe = md.locator("a[href='https://example.com/page']")
+    assert safe.get_attribute("target") == "_blank"
+    assert safe.get_attribute("rel") == "noopener noreferrer"
+    assert page.locator("#composer-input").is_visible()  # nothing took the composer's id
+    assert page.evaluate("document.querySelectorAll('#composer').length") == 1
+    # The stored copy, redrawn after a reload, is just as inert.
+    page.reload()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert page.locator(".md script, .md iframe, .md [onerror]").count() == 0
+    assert page.dialogs == []
+
+
+def write_call(path: str, content: str = "hi") -> dict:
+    return {"name": "write_file", "arguments": {"path": path, "content": content}}
+
+
+def test_tool_card_and_approval_allow(page, fake, server):
+    fake.reply(tool_calls=[write_call("allowed.txt")])
+    fake.reply(text="I wrote the file.")
+    send(page, "Write a file")
+    approval = page.locator(".approval.pending")
+    approval.wait_for()
+    assert "write_file" in approval.inner_text()
+    card = page.locator(".tool-card").last
+    assert "running" in card.get_attribute("class")
+    assert "allowed.txt" in card.locator(".tool-brief").inner_text()
+    approval.get_by_role("button", name="Allow", exact=True).click()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    card = page.locator(".tool-card").last
+    assert "ok" in card.get_attribute("class")
+    assert card.locator(".tool-status").inner_text() == "Done"
+    assert page.locator(".approval.pending").count() == 0
+    assert "I wrote the file." in last_answer(page).inner_text()
+    card.locator("summary").click()
+    assert card.locator(".tool-args").is_visible()
+
+
+def test_approval_deny_shows_error_card(page, fake):
+    fake.reply(tool_calls=[write_call("denied.txt")])
+    fake.reply(text="Understood, I did not write it.")
+    send(page, "Write another file")
+    page.locator(".approval.pending").get_by_role("button", name="Deny").click()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    card = page.locator(".tool-card").last
+    assert "error" in card.get_attribute("class")
+    assert card.locator(".tool-status").inner_text() == "Failed"
+
+
+def test_approval_survives_switching_sessions_and_allow_for_session(page, fake, server):
+    other = server.new_session(title="Somewhere else")
+    fake.reply(tool_calls=[write_call("one.txt")])
+    fake.reply(tool_calls=[write_call("two.txt")])
+    fake.reply(text="Both written.")
+    send(page, "Write two files")
+    page.locator(".approval.pending").wait_for()
+    page.click(f"#session-list li[data-id='{other['id']}'] a")
+    page.wait_for_selector("#chat-title:has-text('Somewhere else')")
+    page.go_back()
+    approval = page.locator(".approval.pending")
+    approval.wait_for()
+    approval.get_by_role("button", name="Allow for this session").click()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    # The second write was not asked about: the session's grant covered it.
+    assert page.locator(".tool-card.ok").count() >= 2
+    assert page.locator(".approval.pending").count() == 0
+    assert "Both written." in last_answer(page).inner_text()
+
+
+def test_stop_with_button_and_escape(page, fake):
+    hold = threading.Event()
+    fake.reply(text="partial answer that goes on and on", chunks=10, hold=hold, hold_after=3)
+    send(page, "Talk until stopped")
+    page.wait_for_function("() => document.querySelector('.turn.assistant .md')?.textContent.length > 0")
+    page.click("#stop")
+    page.wait_for_selector(".turn.assistant[data-status=cancelled]")
+    assert "Stopped." in last_answer(page).inner_text()
+    assert last_answer(page).locator(".md").inner_text().startswith("partial")
+    hold.set()
+    hold2 = threading.Event()
+    fake.reply(text="second partial answer that goes on", chunks=10, hold=hold2, hold_after=3)
+    send(page, "Again")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.turn.assistant')[1]?.querySelector('.md')?.textContent.length > 0")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".turn.assistant:nth-of-type(4)[data-status=cancelled]")
+    hold2.set()
+
+
+def test_reload_mid_stream_resumes_without_duplicates(page, fake, server):
+    hold = threading.Event()
+    fake.reply(text=ANSWER, chunks=40, hold=hold, hold_after=20)
+    send(page, "Survive a reload")
+    page.wait_for_function("() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 20")
+    session_id = page.evaluate("location.hash").split("/")[-1]
+    assert server.session(session_id)["active_run"] is not None
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_function("() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 20")
+    assert page.locator(".turn.assistant").count() == 1
+    hold.set()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert page.locator(".turn.assistant").count() == 1
+    assert last_answer(page).locator(".md").inner_text() == ANSWER
+    assert page.locator(".turn.user").count() == 1
+
+
+def first_events(server, run_id: str, wanted: int = 2) -> str:
+    """The run's first ``wanted`` text events, as SSE text (what a cut stream delivered)."""
+    out, count = [], 0
+    with server.api.stream("GET", f"/api/runs/{run_id}/events") as answer:
+        block = []
+        for line in answer.iter_lines():
+            block.append(line)
+            if line == "":
+                text = "\n".join(block) + "\n"
+                block = []
+                if text.startswith(":"):
+                    continue
+                out.append(text)
+                count += "event: text.delta" in text
+                if count >= wanted:
+                    break
+    return "retry: 500\n\n" + "".join(out)
+
+
+def test_dropped_connection_shows_reconnecting_then_resumes(page, fake, server):
+    hold = threading.Event()
+    fake.reply(text=ANSWER, chunks=40, hold=hold, hold_after=20, delay=0.01)
+    calls = []
+
+    def cut_first_stream(route):
+        headers = route.request.all_headers()
+        after = route.request.url.split("after=")[-1]
+        calls.append(int(headers.get("last-event-id") or after or 0))
+        if len(calls) == 1:
+            run_id = route.request.url.split("/api/runs/")[1].split("/")[0]
+            route.fulfill(status=200, headers={"Content-Type": "text/event-stream"},
+                          body=first_events(server, run_id))
+        else:
+            route.continue_()
+
+    page.route("**/api/runs/*/events*", cut_first_stream)
+    send(page, "Survive a dropped stream")
+    page.wait_for_selector("#connection:has-text('Reconnecting')")
+    page.wait_for_function("() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 5")
+    hold.set()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert last_answer(page).locator(".md").inner_text() == ANSWER
+    assert len(calls) >= 2 and calls[1] > 0, calls  # resumed after the last event seen
+    assert page.locator("#connection").is_hidden()
+
+
+def test_provider_error_shows_sentence_and_retry(page, fake):
+    fake.error(status=400, message="The model refuses this request.")
+    send(page, "Fail please")
+    page.wait_for_selector(".turn.assistant[data-status=error]")
+    notice = last_answer(page).locator(".notice.error")
+    assert "The model refuses this request." in notice.inner_text()
+    fake.reply(text="Now it works.")
+    last_answer(page).get_by_role("button", name="Retry").click()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert last_answer(page).locator(".md").inner_text() == "Now it works."
+    assert page.locator(".turn.user").count() == 1
+
+
+def test_interrupted_turn_offers_continue_and_retry(browser, server):
+    data = {"format": "hearth-session", "version": 1,
+            "session": {"title": "Cut off"},
+            "messages": [{"role": "user", "content": "Tell me a story"},
+                         {"role": "assistant", "content": "Once upon a", "status": "interrupted"}]}
+    exported = server.api.get(f"/api/sessions/{server.new_session(title='x')['id']}/export?format=json").json()
+    data["format"], data["version"] = exported["format"], exported["version"]
+    session = server.api.post("/api/sessions/import", json=data).json()
+    page = open_page(browser, server, path=f"#/s/{session['id']}")
+    page.wait_for_selector(".turn.assistant[data-status=interrupted]")
+    answer = last_answer(page)
+    assert "cut off" in answer.locator(".notice").inner_text()
+    assert answer.get_by_role("button", name="Continue").is_visible()
+    assert answer.get_by_role("button", name="Retry").is_visible()
+    assert answer.locator(".md").inner_text() == "Once upon a"
+    page.context.close()
+
+
+def test_screenshots_light_and_dark(browser, server, fake):
+    for theme in ("light", "dark"):
+        page = open_page(browser, server, theme=theme)
+        fake.reply(tool_calls=[{"name": "list_directory", "arguments": {"path": "."}}])
+        fake.reply(text="Here you go:\n\n```js\nconst x = 1; // one\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+                   reasoning="Thinking about it.")
+        send(page, f"Screenshot in {theme}")
+        page.wait_for_selector(".turn.assistant[data-status=completed]")
+        shoot(page, f"chat-{theme}")
+        page.set_viewport_size({"width": 390, "height": 800})
+        shoot(page, f"chat-{theme}-phone")
+        page.context.close()
