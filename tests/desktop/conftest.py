@@ -95,8 +95,10 @@ class Hearth:
         self.env.pop("WAYLAND_DISPLAY", None)
         self.env.pop("QT_QPA_PLATFORM", None)
         self.process: subprocess.Popen | None = None
+        self._log_start = 0
 
     def start(self, *args: str) -> subprocess.Popen:
+        self._log_start = len(self._read_log())  # an earlier process's lines are not ours
         self.process = subprocess.Popen(
             [sys.executable, "-m", "desktop.cli", *args],
             env=self.env,
@@ -120,6 +122,10 @@ class Hearth:
 
     @property
     def log(self) -> str:
+        """The server log since this process started."""
+        return self._read_log()[self._log_start :]
+
+    def _read_log(self) -> str:
         try:
             return (self.data / "logs" / "server.log").read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -1,0 +1,70 @@
+"""One window per data folder: a second launch raises the first; a dead one's lock is taken."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+
+from tests.desktop.conftest import wait_for
+
+
+def stacking_order(hearth) -> list[str]:
+    """Top-level window ids, top first (xwininfo lists XQueryTree's stacking order reversed)."""
+    tree = hearth.x("xwininfo", "-root", "-children").stdout
+    return [line.split()[0] for line in tree.splitlines() if line.strip().startswith("0x")]
+
+
+def test_second_launch_brings_the_first_window_to_the_front_and_exits(hearth_factory):
+    first = hearth_factory()
+    first.start()
+    first.wait_ready()
+    (window,) = first.windows("^Hearth$")
+    window_id = hex(int(window))
+
+    # another program's window opens on top of Hearth's
+    cover = subprocess.Popen(
+        ["xmessage", "-name", "cover", "-geometry", "1200x780+0+0", "covering Hearth"],
+        env={**os.environ, "DISPLAY": first.display},
+    )
+    try:
+        (cover_window,) = wait_for(lambda: first.windows("^cover$"), 20, "the covering window")
+        cover_id = hex(int(cover_window))
+
+        def hearth_on_top() -> bool:
+            order = stacking_order(first)
+            return order.index(window_id) < order.index(cover_id)
+
+        assert not hearth_on_top()
+
+        second = hearth_factory(data=first.data).run()
+        assert second.returncode == 0, second.stderr
+        assert "already running" in second.stdout
+        assert "Traceback" not in second.stderr
+        assert "another launch asked this window to come to the front" in first.log
+        wait_for(hearth_on_top, 20, "Hearth's window above the cover")
+        assert len(first.windows("^Hearth$")) == 1  # still one window, and one server
+        assert json.loads((first.data / "server.json").read_text())["pid"] == first.process.pid
+    finally:
+        cover.terminate()
+        cover.wait(10)
+    assert first.stop() == 0
+
+
+def test_a_crashed_instance_lock_is_taken_over(hearth_factory):
+    crashed = hearth_factory()
+    crashed.start()
+    crashed.wait_ready()
+    crashed.kill_group()  # SIGKILL: nothing cleaned up
+    lock = json.loads((crashed.data / "desktop.lock").read_text())
+    assert lock["pid"] == crashed.process.pid  # the stale lock and server.json are still there
+    assert (crashed.data / "server.json").exists()
+
+    again = hearth_factory(data=crashed.data)
+    again.start()
+    again.wait_ready()
+    assert json.loads((again.data / "desktop.lock").read_text())["pid"] == again.process.pid
+    assert again.server()["pid"] == again.process.pid
+    assert again.windows("^Hearth$")
+    assert again.stop(signal.SIGTERM) == 0
