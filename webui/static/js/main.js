@@ -214,8 +214,8 @@ async function boot() {
     event.target.value = "";
     if (file) importFile(file);
   });
-  $("#export-md").addEventListener("click", () => download("markdown"));
-  $("#export-json").addEventListener("click", () => download("json"));
+  $("#export-md").addEventListener("click", () => { $("#export-menu").open = false; download("markdown"); });
+  $("#export-json").addEventListener("click", () => { $("#export-menu").open = false; download("json"); });
   $("#toggle-sidebar").addEventListener("click", () => {
     const open = document.body.classList.toggle("sidebar-open");
     $("#toggle-sidebar").setAttribute("aria-expanded", String(open));

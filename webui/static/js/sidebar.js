@@ -154,6 +154,9 @@ function rename(li, session) {
       try {
         const updated = await api.updateSession(session.id, { title: value });
         Object.assign(session, updated);
+        const fresh = item(session);
+        li.replaceWith(fresh);
+        fresh.querySelector(".session-link").focus();
         if (state.session?.id === session.id) document.dispatchEvent(new CustomEvent("session-renamed", { detail: updated }));
       } catch (err) {
         title.textContent = titleOf(session);

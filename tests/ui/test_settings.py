@@ -1,0 +1,144 @@
+"""Settings and first run, on a server that starts with no provider at all."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.ui.conftest import Served, open_page, shoot
+
+SECRET = "sk-test-NEVER-SHOWN-4f9c2a"
+
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory):
+    served = Served(tmp_path_factory.mktemp("ui-bare"), {})
+    yield served
+    served.close()
+
+
+class _Models(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        body = json.dumps({"object": "list", "data": [{"id": "local-model", "object": "model"}]}).encode()
+        self.send_response(200 if self.path.startswith("/v1/models") else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def lm_studio():
+    """Something answering like LM Studio on its usual port, if that port is free."""
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", 1234), _Models)
+    except OSError:
+        pytest.skip("port 1234 is taken on this machine")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_first_run_offers_local_server_and_composer_says_why(browser, bare_server, lm_studio):
+    page = open_page(browser, bare_server)
+    panel = page.locator("#first-run")
+    assert panel.is_visible()
+    assert "Welcome to Hearth" in panel.inner_text()
+    assert page.locator("#composer-input").is_disabled()
+    reason = page.locator("#composer-reason")
+    assert "No model provider is set up" in reason.inner_text()
+    assert reason.get_by_role("link", name="Open settings").is_visible()
+    shoot(page, "first-run-light")
+    use = panel.get_by_role("button", name="Use LM Studio")
+    use.wait_for()
+    use.click()
+    page.wait_for_selector("#first-run", state="hidden")
+    assert page.locator("#composer-input").is_enabled()
+    providers = bare_server.api.get("/api/providers").json()["providers"]
+    assert [p["name"] for p in providers] == ["LM Studio"]
+    assert providers[0]["default_model"] == "local-model"
+    bare_server.api.delete(f"/api/providers/{providers[0]['id']}")
+    page.context.close()
+
+
+def test_saved_key_never_comes_back(browser, bare_server, fake):
+    page = open_page(browser, bare_server)
+    bodies = []
+
+    def record(response):
+        if "/api/" in response.url and "/events" not in response.url:
+            try:
+                bodies.append(response.text())
+            except Exception:  # a body that is gone (redirect, aborted)
+                pass
+
+    page.on("response", record)
+    page.locator("#composer-reason").get_by_role("link", name="Open settings").click()
+    dialog = page.locator("#settings-dialog")
+    form = dialog.locator("form.add-provider")
+    form.get_by_label("Service").select_option("OpenAI-compatible")
+    form.get_by_label("Name").fill("Fake cloud")
+    form.get_by_label("Base URL").fill(fake.base_url)
+    form.get_by_label("API key").fill(SECRET)
+    form.get_by_label("Default model").fill("fake-model")
+    form.get_by_role("button", name="Add provider").click()
+    provider = dialog.locator("li.provider", has_text="Fake cloud")
+    provider.wait_for()
+    assert "Key saved" in provider.inner_text()
+    provider.get_by_role("button", name="Test connection").click()
+    provider.locator(".test-result.ok").wait_for()
+    assert "Connected" in provider.locator(".test-result").inner_text()
+    # The key is in no field, no attribute, no text of the page, and in no API answer.
+    for value in page.locator("input").evaluate_all("els => els.map(e => e.value)"):
+        assert SECRET not in value
+    assert SECRET not in page.content()
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#open-settings")
+    page.locator("#settings-dialog li.provider", has_text="Fake cloud").wait_for()
+    assert SECRET not in page.content()
+    assert bodies and all(SECRET not in body for body in bodies)
+    # The provider works: the composer is enabled and a message gets an answer.
+    page.locator("#settings-dialog").get_by_role("button", name="Close").click()
+    fake.reply(text="Hello through the saved key.")
+    page.fill("#composer-input", "Hi")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert fake.model_requests[-1].headers["authorization"] == f"Bearer {SECRET}"
+    assert SECRET not in page.content()
+    page.context.close()
+
+
+def test_settings_persist_and_theme_applies(browser, bare_server):
+    page = open_page(browser, bare_server)
+    page.click("#open-settings")
+    dialog = page.locator("#settings-dialog")
+    dialog.get_by_label("System prompt").fill("Answer like a pirate.")
+    dialog.get_by_label("Approvals").select_option("allow_all")
+    dialog.get_by_label("Theme").select_option("dark")
+    dialog.get_by_role("button", name="Save settings").click()
+    dialog.locator(".test-result.ok:has-text('Saved')").wait_for()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    shoot(page, "settings-dark")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    page.click("#open-settings")
+    assert dialog.get_by_label("System prompt").input_value() == "Answer like a pirate."
+    assert dialog.get_by_label("Approvals").input_value() == "allow_all"
+    settings = bare_server.api.get("/api/settings").json()
+    assert settings["theme"] == "dark" and settings["approvals"] == "allow_all"
+    dialog.get_by_label("Theme").select_option("light")
+    dialog.get_by_role("button", name="Save settings").click()
+    dialog.locator(".test-result.ok:has-text('Saved')").wait_for()
+    shoot(page, "settings-light")
+    page.context.close()

@@ -1,0 +1,169 @@
+"""The sessions sidebar and the keyboard: groups, search with snippets, rename, pin, delete
+and undo, paging, shortcuts, export and import."""
+
+from __future__ import annotations
+
+import json
+
+from tests.ui.conftest import open_page
+
+
+def import_session(server, title: str, messages: list[dict], updated_at: str | None = None) -> dict:
+    probe = server.api.get(f"/api/sessions/{server.new_session(title='probe')['id']}/export?format=json").json()
+    session = {"title": title}
+    if updated_at:
+        session.update(created_at=updated_at, updated_at=updated_at)
+    answer = server.api.post("/api/sessions/import", json={
+        "format": probe["format"], "version": probe["version"], "session": session, "messages": messages})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def item(page, session_id: str):
+    return page.locator(f"#session-list li[data-id='{session_id}']")
+
+
+def test_groups_search_snippets_and_paging(browser, server):
+    import_session(server, "Ancient history", [{"role": "user", "content": "old"}], "2020-01-01T00:00:00Z")
+    target = import_session(server, "Gardening notes", [
+        {"role": "user", "content": "How deep should I plant the zucchiniflower seeds?"},
+        {"role": "assistant", "content": "About two centimetres."}])
+    for i in range(70):
+        server.new_session(title=f"Filler {i}")
+    page = open_page(browser, server)
+    groups = page.locator("#session-list .group").all_text_contents()
+    assert groups[0] == "Today"
+    # Only the first page is drawn; scrolling loads more.
+    assert page.locator("#session-list li.session").count() == 50
+    page.locator("#session-list li.session").last.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelectorAll('#session-list li.session').length > 50")
+    page.locator("#session-list .group", has_text="Older").wait_for()
+
+    page.keyboard.press("Control+k")
+    assert page.evaluate("document.activeElement.id") == "search"
+    page.keyboard.type("zucchiniflower")
+    hit = item(page, target["id"])
+    page.wait_for_selector("#list-status:has-text('1 match')")
+    assert page.locator("#session-list li.session").count() == 1
+    assert hit.locator("mark").inner_text().lower() == "zucchiniflower"
+    assert "plant the" in hit.locator(".snippet").inner_text()
+    hit.locator("a").click()
+    page.wait_for_selector("#chat-title:has-text('Gardening notes')")
+    assert "About two centimetres." in page.inner_text("#messages")
+    page.context.close()
+
+
+def test_snippet_markup_is_text_not_html(browser, server):
+    hostile = import_session(server, "Hostile title <img src=x onerror=alert(1)>", [
+        {"role": "user", "content": "needleword <img src=x onerror=alert(2)> <b>bold</b>"}])
+    page = open_page(browser, server)
+    page.fill("#search", "needleword")
+    page.wait_for_selector("#list-status:has-text('1 match')")
+    assert page.locator("#session-list img, #session-list b").count() == 0
+    assert "<img src=x" in item(page, hostile["id"]).inner_text()
+    assert page.dialogs == []
+    page.context.close()
+
+
+def test_rename_pin_delete_and_undo(browser, server):
+    session = server.new_session(title="Rename me")
+    page = open_page(browser, server)
+    row = item(page, session["id"])
+    row.hover()
+    row.get_by_role("button", name="Rename Rename me").click()
+    field = row.locator("input.rename")
+    field.fill("Renamed in place")
+    field.press("Enter")
+    row.locator(".session-title:has-text('Renamed in place')").wait_for()
+    assert server.session(session["id"])["title"] == "Renamed in place"
+
+    row.hover()
+    row.get_by_role("button", name="Pin Renamed in place").click()
+    page.wait_for_function(
+        "id => document.querySelector('#session-list li.session.pinned')?.dataset.id === id", arg=session["id"])
+    assert page.locator("#session-list .group").first.text_content() == "Pinned"
+    assert server.session(session["id"])["pinned"] is True
+
+    row = item(page, session["id"])
+    row.hover()
+    row.get_by_role("button", name="Delete Renamed in place").click()
+    assert row.is_hidden()
+    page.locator(".toast button:has-text('Undo')").click()
+    assert row.is_visible()
+    assert server.api.get(f"/api/sessions/{session['id']}").status_code == 200
+
+    row.hover()
+    row.get_by_role("button", name="Delete Renamed in place").click()
+    page.locator(".toast").wait_for(state="detached", timeout=10000)
+    page.wait_for_function("id => !document.querySelector(`#session-list li[data-id='${id}']`)", arg=session["id"])
+    assert server.api.get(f"/api/sessions/{session['id']}").status_code == 404
+    page.context.close()
+
+
+def test_shortcuts_new_chat_help_and_drafts(browser, server, fake):
+    page = open_page(browser, server)
+    fake.reply(text="First answer.")
+    page.fill("#composer-input", "Start a chat")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    first = page.evaluate("location.hash")
+    page.fill("#composer-input", "a draft for later")
+    page.keyboard.press("Control+Shift+O")
+    page.wait_for_function("() => location.hash === '#/new'")
+    assert page.input_value("#composer-input") == ""
+    assert page.locator(".turn").count() == 0
+    page.keyboard.press("Control+/")
+    help_panel = page.locator("#help-dialog")
+    assert help_panel.is_visible()
+    assert "New chat" in help_panel.inner_text() and "Stop" in help_panel.inner_text()
+    page.keyboard.press("Escape")
+    assert help_panel.is_hidden()
+    page.goto(server.url + "/" + first)
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert page.input_value("#composer-input") == "a draft for later"
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.input_value("#composer-input") == "a draft for later"
+    page.context.close()
+
+
+def test_export_and_import(browser, server, fake, tmp_path):
+    page = open_page(browser, server)
+    fake.reply(text="Exported answer.")
+    page.fill("#composer-input", "Export me")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    page.click("#export-menu summary")
+    with page.expect_download() as info:
+        page.click("#export-md")
+    markdown = open(info.value.path(), encoding="utf-8").read()
+    assert "Export me" in markdown and "Exported answer." in markdown
+    page.click("#export-menu summary")
+    with page.expect_download() as info:
+        page.click("#export-json")
+    data = json.loads(open(info.value.path(), encoding="utf-8").read())
+    data["session"]["title"] = "Imported copy"
+    path = tmp_path / "copy.json"
+    path.write_text(json.dumps(data))
+    page.set_input_files("#import-file", str(path))
+    page.wait_for_selector("#chat-title:has-text('Imported copy')")
+    assert "Exported answer." in page.inner_text("#messages")
+    page.context.close()
+
+
+def test_edit_last_message_makes_a_new_branch(browser, server, fake):
+    page = open_page(browser, server)
+    fake.reply(text="Answer to the typo.")
+    page.fill("#composer-input", "Wht is 2+2?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    page.locator(".turn.user.last").get_by_role("button", name="Edit").click()
+    assert page.input_value("#composer-input") == "Wht is 2+2?"
+    fake.reply(text="Four.")
+    page.fill("#composer-input", "What is 2+2?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".turn.assistant[data-status=completed] >> text=Four.")
+    assert page.locator(".turn.user").all_inner_texts()[0].startswith("What is 2+2?")
+    assert page.locator(".turn.user").count() == 1
+    assert "Answer to the typo." not in page.inner_text("#messages")
+    page.context.close()
