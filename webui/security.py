@@ -4,6 +4,7 @@ security headers every response carries (errors included)."""
 from __future__ import annotations
 
 import hmac
+import io
 from collections.abc import Callable, Iterable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -64,18 +65,32 @@ class Gate:
 
         refusal = self.refuse(environ)
         if refusal is not None:
-            status, code, message = refusal
-            body = error_body(status, code, message)
-            start(
-                f"{status} {_REASONS[status]}",
-                [
-                    ("Content-Type", "application/json"),
-                    ("Content-Length", str(len(body))),
-                    ("Cache-Control", "no-store"),
-                ],
-            )
-            return [body]
+            return self._refuse(start, *refusal)
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # cheroot has already decoded the chunks; Bottle would try again, and it sizes
+            # bodies by Content-Length: hand it the decoded body, at most 10 MB of it.
+            body = environ["wsgi.input"].read(MAX_BODY + 1)
+            if len(body) > MAX_BODY:
+                return self._refuse(
+                    start, 413, "payload_too_large", "The request body is larger than 10 MB."
+                )
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_TRANSFER_ENCODING"]
         return self.app(environ, start)
+
+    def _refuse(self, start: Callable, status: int, code: str, message: str) -> list[bytes]:
+        body = error_body(status, code, message)
+        start(
+            f"{status} {_REASONS[status]}",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+                ("Connection", "close"),
+            ],
+        )
+        return [body]
 
     def refuse(self, environ: dict[str, Any]) -> tuple[int, str, str] | None:
         host = environ.get("HTTP_HOST", "").strip().lower()
