@@ -37,6 +37,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def addresses_for(host: str) -> list[str]:
+    """The Host values a server bound to ``host`` answers to: the wildcard addresses stand
+    for every address of this machine."""
+    if host not in ("0.0.0.0", "::"):
+        return [host]
+    import psutil
+
+    found = [host, "127.0.0.1", "localhost"]
+    for entries in psutil.net_if_addrs().values():
+        for entry in entries:
+            if entry.family.name in ("AF_INET", "AF_INET6"):
+                found.append(entry.address.split("%", 1)[0])
+    return found
+
+
 def choose_token(host: str, env: dict[str, str]) -> str:
     given = env.get("HEARTH_TOKEN", "")
     if not is_loopback(host):
@@ -119,7 +134,8 @@ def serve(
         reason = "the port is already in use" if "in use" in str(exc) else str(exc)
         raise ServeError(f"Hearth cannot listen on {host}:{port}: {reason}.") from None
     bound_port = server.bind_addr[1]
-    app.allow(host, bound_port)
+    for address in addresses_for(host):
+        app.allow(address, bound_port)
     url_host = f"[{host}]" if ":" in host else host
     url = f"http://{url_host}:{bound_port}"
     server_file = paths.data / "server.json"

@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from tests.server.conftest import ROOT, sse_events, text_of
+from webui.server import addresses_for
 
 
 def run_cli(
@@ -154,6 +155,10 @@ def test_non_loopback_host_with_a_long_token(start_server, tmp_path):
     assert hearth.token == secret
     answer = hearth.client.get("/api/sessions", headers={"Host": f"0.0.0.0:{hearth.port}"})
     assert answer.status_code == 200
+    for address in addresses_for("0.0.0.0"):  # this machine's own addresses
+        if ":" not in address:
+            host = f"{address}:{hearth.port}"
+            assert hearth.client.get("/api/sessions", headers={"Host": host}).status_code == 200
     assert hearth.client.get("/api/sessions", headers={"Host": "evil.example"}).status_code == 403
 
 
