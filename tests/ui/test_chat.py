@@ -301,3 +301,26 @@ def test_screenshots_light_and_dark(browser, server, fake):
         page.set_viewport_size({"width": 390, "height": 800})
         shoot(page, f"chat-{theme}-phone")
         page.context.close()
+
+
+def test_long_session_draws_the_last_turns_then_earlier_ones_on_scroll(browser, server):
+    exported = server.api.get(f"/api/sessions/{server.new_session(title='y')['id']}/export?format=json").json()
+    messages = []
+    for i in range(150):
+        messages += [{"role": "user", "content": f"question {i}"}, {"role": "assistant", "content": f"answer {i}"}]
+    session = server.api.post("/api/sessions/import", json={
+        "format": exported["format"], "version": exported["version"],
+        "session": {"title": "Long"}, "messages": messages}).json()
+    page = open_page(browser, server, path=f"#/s/{session['id']}")
+    page.wait_for_selector(".turn.assistant >> text=answer 149")
+    drawn = page.locator("#messages .turn").count()
+    assert drawn < 100
+    page.locator("#messages .earlier").scroll_into_view_if_needed()
+    page.wait_for_function(f"() => document.querySelectorAll('#messages .turn').length > {drawn}")
+    while page.locator("#messages .earlier").count():
+        count = page.locator("#messages .turn").count()
+        page.evaluate("document.querySelector('#scroller').scrollTop = 0")
+        page.wait_for_function(f"() => document.querySelectorAll('#messages .turn').length > {count}")
+    page.locator(".turn.user >> text=question 0").wait_for()
+    assert page.locator("#messages .turn").count() == 300
+    page.context.close()

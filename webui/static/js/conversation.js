@@ -42,25 +42,37 @@ export function stopFollowing() {
   showConnection(null);
 }
 
-// Draw a session (its stored messages); follow its live run if there is one.
-export function showSession(session, { keepScroll = false } = {}) {
-  stopFollowing();
-  const previousTop = scroller.scrollTop;
-  list.replaceChildren();
-  turns = [];
-  if (!session.messages.length && !session.active_run) list.append(emptyState());
-  const fragment = document.createDocumentFragment();
-  let turn = null;
-  for (const message of session.messages) {
+const WINDOW = 40; // turns drawn at first; earlier ones are drawn as the reader scrolls up
+let earlier = []; // groups not drawn yet, oldest first
+const earlierButton = h("button.button.ghost.earlier", { type: "button" }, "Show earlier messages");
+earlierButton.addEventListener("click", () => drawEarlier());
+new IntersectionObserver((entries) => {
+  if (entries.some((e) => e.isIntersecting) && earlier.length) drawEarlier();
+}, { root: scroller, rootMargin: "300px" }).observe(earlierButton);
+
+// Stored messages → groups: one user message, or the assistant/tool messages answering it.
+function groupMessages(messages) {
+  const groups = [];
+  let current = null;
+  for (const message of messages) {
     if (message.role === "user") {
-      turn = null;
-      fragment.append(userTurn(message));
-      continue;
+      current = null;
+      groups.push({ user: message });
+    } else {
+      if (!current) {
+        current = { assistant: [] };
+        groups.push(current);
+      }
+      current.assistant.push(message);
     }
-    if (!turn) {
-      turn = newTurn();
-      fragment.append(turn.el);
-    }
+  }
+  return groups;
+}
+
+function drawGroup(group) {
+  if (group.user) return userTurn(group.user);
+  const turn = newTurn();
+  for (const message of group.assistant) {
     if (message.role === "assistant") {
       if (message.reasoning) turn.addReasoning(message.reasoning, { now: true });
       if (message.content) turn.addText(message.content, { now: true });
@@ -76,6 +88,36 @@ export function showSession(session, { keepScroll = false } = {}) {
       turn.toolCompleted({ call_id: message.tool_call_id, ok: toolOk(message), output: message.content });
     }
   }
+  return turn.el;
+}
+
+function drawEarlier() {
+  const batch = earlier.splice(Math.max(0, earlier.length - WINDOW));
+  const before = scroller.scrollHeight;
+  const fragment = document.createDocumentFragment();
+  const drawnTurns = turns;
+  turns = [];
+  for (const group of batch) fragment.append(drawGroup(group));
+  turns = [...turns, ...drawnTurns];
+  earlierButton.after(fragment);
+  if (!earlier.length) earlierButton.remove();
+  scroller.scrollTop += scroller.scrollHeight - before;
+}
+
+// Draw a session (its last turns); follow its live run if there is one.
+export function showSession(session, { keepScroll = false } = {}) {
+  stopFollowing();
+  const previousTop = scroller.scrollTop;
+  const drawnBefore = list.querySelectorAll(".turn").length;
+  list.replaceChildren();
+  turns = [];
+  if (!session.messages.length && !session.active_run) list.append(emptyState());
+  const groups = groupMessages(session.messages);
+  const shown = keepScroll ? Math.max(WINDOW, drawnBefore) : WINDOW;
+  earlier = groups.slice(0, Math.max(0, groups.length - shown));
+  const fragment = document.createDocumentFragment();
+  if (earlier.length) fragment.append(earlierButton);
+  for (const group of groups.slice(earlier.length)) fragment.append(drawGroup(group));
   list.append(fragment);
   markLast();
   if (session.active_run) {

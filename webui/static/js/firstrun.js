@@ -45,8 +45,10 @@ function serverItem(server) {
     }
   };
   return h("li.local-server", {},
-    h("div", {}, h("strong", {}, server.name), h("span.muted", {}, ` ${server.base_url} · ${server.models?.length || 0} models`)),
+    h("div", {}, h("strong", {}, server.name), h("span.muted", {}, ` ${server.base_url} · ${modelCount(server.models?.length || 0)}`)),
     h("button.button.primary", { type: "button", onclick: use }, `Use ${server.name}`));
 }
 
 export const hasProvider = () => Boolean(usableProvider());
+
+const modelCount = (n) => `${n} model${n === 1 ? "" : "s"}`;

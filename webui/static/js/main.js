@@ -28,6 +28,7 @@ async function route() {
     title.textContent = "New conversation";
     messages.replaceChildren();
     exportButtons.forEach((b) => { b.disabled = true; });
+    $("#export-menu").hidden = true;
     afterOpen();
     return;
   }
@@ -38,6 +39,7 @@ async function route() {
     state.session = session;
     title.textContent = session.title || "New conversation";
     exportButtons.forEach((b) => { b.disabled = false; });
+    $("#export-menu").hidden = false;
     showSession(withoutLiveRun(session));
     afterOpen();
   } catch (err) {
@@ -79,6 +81,7 @@ async function send(text, { session: targetId } = {}) {
       title.textContent = created.title || "New conversation";
       messages.replaceChildren();
       exportButtons.forEach((b) => { b.disabled = false; });
+      $("#export-menu").hidden = false;
     }
     clearInput();
     const run = await api.startRun(id, { content });

@@ -1,7 +1,9 @@
-// A tiny view helper: h("button.primary", {onclick, "aria-label": "x"}, "text", child...).
+// A tiny view helper: h("button#id.primary", {onclick, "aria-label": "x"}, "text", child...).
 export function h(spec, attrs = {}, ...children) {
-  const [tag, ...classes] = spec.split(".");
+  const [head, ...classes] = spec.split(".");
+  const [tag, id] = head.split("#");
   const el = document.createElement(tag || "div");
+  if (id) el.id = id;
   if (classes.length) el.className = classes.join(" ");
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
