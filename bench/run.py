@@ -15,6 +15,7 @@ from bench.store_bench import print_table  # noqa: E402
 
 BENCHMARKS = [
     ("Store (10,000 sessions × 20 messages)", "bench.store_bench"),
+    ("Server (hearth serve)", "bench.server_bench"),
 ]
 
 

@@ -117,8 +117,7 @@ class ApprovalBroker:
         """
         if decision not in DECISIONS:
             raise InvalidInput(
-                f"An approval's decision must be one of {', '.join(DECISIONS)}, "
-                f"not {decision!r}."
+                f"An approval's decision must be one of {', '.join(DECISIONS)}, not {decision!r}."
             )
         with self._lock:
             known = isinstance(approval_id, str)

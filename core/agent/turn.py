@@ -214,7 +214,9 @@ class _Turn:
             )
         else:
             result = self._checked_run(tool, call, arguments)
-        step = self.live.add_tool_result(call.id, call.name, result.output)
+        step = self.live.add_tool_result(
+            call.id, call.name, result.output, status="complete" if result.ok else "error"
+        )
         self.emit(
             "tool.completed",
             {

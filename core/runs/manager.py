@@ -130,7 +130,9 @@ class RunManager:
 
     # --- starting and stopping ------------------------------------------------
 
-    def start(self, session_id: str, content: Any, model: Any = None) -> dict[str, Any]:
+    def start(
+        self, session_id: str, content: Any, model: Any = None, replace_from: Any = None
+    ) -> dict[str, Any]:
         """Store the user's message and a live run, then answer it in a worker thread."""
         if not isinstance(content, str) or not content.strip():
             raise InvalidInput("content must be a non-empty string.")
@@ -139,7 +141,9 @@ class RunManager:
         if self._closing:
             raise Conflict("Hearth is shutting down; try again once it has restarted.")
         self._prune()
-        began = self.store.begin_run(session_id, content, model)
+        if replace_from is not None and not isinstance(replace_from, str):
+            raise InvalidInput("replace_from must be a message id.")
+        began = self.store.begin_run(session_id, content, model, replace_from)
         run = _Run(began["run"], model)
         with self._lock:
             self._runs[run.id] = run

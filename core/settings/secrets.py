@@ -47,8 +47,10 @@ class Secrets:
             try:
                 value = backend.get_password(SERVICE, provider_id)
             except Exception as exc:
-                log.warning("the keychain could not be read (%s); trying the secrets file",
-                            type(exc).__name__)
+                log.warning(
+                    "the keychain could not be read (%s); trying the secrets file",
+                    type(exc).__name__,
+                )
             else:
                 if value:
                     return value
@@ -61,8 +63,9 @@ class Secrets:
             try:
                 backend.set_password(SERVICE, provider_id, secret)
             except Exception as exc:
-                log.warning("the keychain refused the key (%s); using the secrets file",
-                            type(exc).__name__)
+                log.warning(
+                    "the keychain refused the key (%s); using the secrets file", type(exc).__name__
+                )
             else:
                 self._delete_from_file(provider_id)  # one place only
                 return
@@ -124,4 +127,3 @@ def _detect_keyring() -> Any:
     except Exception as exc:
         log.info("no usable keychain (%s); API keys go to a private file", type(exc).__name__)
         return None
-

@@ -45,16 +45,36 @@ MAX_PROMPT = 100_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 PRESETS: tuple[dict[str, Any], ...] = (
-    {"name": "OpenAI", "kind": "openai", "base_url": "https://api.openai.com/v1",
-     "needs_key": True},
-    {"name": "Anthropic", "kind": "anthropic", "base_url": "https://api.anthropic.com",
-     "needs_key": True},
-    {"name": "OpenRouter", "kind": "openai", "base_url": "https://openrouter.ai/api/v1",
-     "needs_key": True},
-    {"name": "Ollama", "kind": "openai", "base_url": "http://127.0.0.1:11434/v1",
-     "needs_key": False},
-    {"name": "LM Studio", "kind": "openai", "base_url": "http://127.0.0.1:1234/v1",
-     "needs_key": False},
+    {
+        "name": "OpenAI",
+        "kind": "openai",
+        "base_url": "https://api.openai.com/v1",
+        "needs_key": True,
+    },
+    {
+        "name": "Anthropic",
+        "kind": "anthropic",
+        "base_url": "https://api.anthropic.com",
+        "needs_key": True,
+    },
+    {
+        "name": "OpenRouter",
+        "kind": "openai",
+        "base_url": "https://openrouter.ai/api/v1",
+        "needs_key": True,
+    },
+    {
+        "name": "Ollama",
+        "kind": "openai",
+        "base_url": "http://127.0.0.1:11434/v1",
+        "needs_key": False,
+    },
+    {
+        "name": "LM Studio",
+        "kind": "openai",
+        "base_url": "http://127.0.0.1:1234/v1",
+        "needs_key": False,
+    },
 )
 
 

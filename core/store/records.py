@@ -117,6 +117,13 @@ def session_row(row: sqlite3.Row) -> dict[str, Any]:
         "workspace": row["workspace"],
         "system_prompt": row["system_prompt"],
         "message_count": row["message_count"],
+        "active_run": {
+            "id": row["live_run_id"],
+            "status": "live",
+            "started_at": row["live_run_started_at"],
+        }
+        if row["live_run_id"]
+        else None,
     }
 
 

@@ -80,13 +80,24 @@ class RunsMixin:
         with _open_owners_lock:
             _open_owners.discard(self.owner)
 
-    def begin_run(self, session_id: str, content: str, model: str | None = None) -> dict[str, Any]:
+    def begin_run(
+        self,
+        session_id: str,
+        content: str,
+        model: str | None = None,
+        replace_from: str | None = None,
+    ) -> dict[str, Any]:
         """Store the user's message and a live run together, before the agent is called.
 
-        Returns ``{"run": ..., "message": ...}``; raises Conflict if a run is live.
+        With ``replace_from`` (a message id of this session), that message and every later
+        one are deleted first, in the same transaction: editing a message and resending it,
+        or regenerating an answer. Returns ``{"run": ..., "message": ...}``; raises Conflict
+        if a run is live.
         """
         message = records.message({"role": "user", "content": content})
         model = records.optional_text(model, "model", 300)
+        if replace_from is not None:
+            check_id(replace_from, "message id")
         run_id = new_id()
         with self.db.write() as conn:
             require_session(conn, session_id)
@@ -95,6 +106,8 @@ class RunsMixin:
             ).fetchone()
             if live:
                 raise Conflict(f"A run ({live['id']}) is already live in this session.")
+            if replace_from is not None:
+                _delete_from(conn, session_id, replace_from)
             stored = insert_message(conn, session_id, message, run_id)
             when = stored["created_at"]
             conn.execute(
@@ -203,6 +216,15 @@ class RunsMixin:
         if run["status"] != "live":
             raise Conflict(f"The run {run_id} has already ended ({run['status']}).")
         return run
+
+
+def _delete_from(conn: sqlite3.Connection, session_id: str, message_id: str) -> None:
+    row = conn.execute(
+        "SELECT seq FROM messages WHERE id = ? AND session_id = ?", (message_id, session_id)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"This session has no message with the id {message_id}.")
+    conn.execute("DELETE FROM messages WHERE session_id = ? AND seq >= ?", (session_id, row["seq"]))
 
 
 def _close(

@@ -13,8 +13,9 @@ from core.store import records
 from core.store.database import Database
 
 SESSION_SELECT = (
-    "SELECT s.*, (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS message_count"
-    " FROM sessions s"
+    "SELECT s.*, (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS message_count,"
+    " r.id AS live_run_id, r.started_at AS live_run_started_at"
+    " FROM sessions s LEFT JOIN runs r ON r.session_id = s.id AND r.status = 'live'"
 )
 MAX_PAGE = 500
 
@@ -105,11 +106,6 @@ class SessionsMixin:
             if row is None:
                 raise NotFound(f"No session has the id {session_id}.")
             session = records.session_row(row)
-            live = conn.execute(
-                "SELECT id, status, started_at FROM runs WHERE session_id = ? AND status = 'live'",
-                (session_id,),
-            ).fetchone()
-            session["active_run"] = dict(live) if live else None
             if messages:
                 rows = conn.execute(
                     "SELECT * FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)

@@ -107,6 +107,8 @@ def test_unknown_tool_gives_the_model_an_error_it_can_read(any_fake, tmp_path):
     assert "no tool called 'format_disk'" in completed["output"]
     assert "read_file" in completed["output"]  # the tools it could use
     assert "no tool called" in tool_results_sent(any_fake)["call_x"]
+    failed = turn.live.pending().steps[-1]  # the stored tool message says it failed
+    assert (failed["role"], failed["status"]) == ("tool", "error")
 
 
 def test_arguments_that_are_not_json_give_an_error_and_run_nothing(any_fake, tmp_path):

@@ -179,3 +179,54 @@ def test_run_state_after_the_log_is_gone(server, fake):
     run_id = server.start_run(session["id"])
     assert server.events(run_id)[-1].type == "run.completed"
     wait_for(lambda: server.client.get(f"/api/runs/{run_id}").json()["status"] == "completed")
+
+
+def test_regenerate_and_edit_replace_the_tail_of_the_conversation(server, fake):
+    session = server.new_session()
+    for turn in range(2):
+        fake.reply(text=f"answer {turn}")
+        server.events(server.start_run(session["id"], f"question {turn}"))
+    messages = server.session(session["id"])["messages"]
+    last_question = messages[2]
+    fake.reply(text="a better answer")
+    run_id = server.start_run(session["id"], "question 1, edited", replace_from=last_question["id"])
+    assert server.events(run_id)[-1].type == "run.completed"
+    after = server.session(session["id"])["messages"]
+    assert [m["content"] for m in after] == [
+        "question 0",
+        "answer 0",
+        "question 1, edited",
+        "a better answer",
+    ]
+    assert after[:2] == messages[:2]
+    found = server.client.get("/api/sessions", params={"q": "answer"}).json()["sessions"]
+    snippet = "".join(p["text"] for p in found[0]["snippet"]) if found else ""
+    assert "answer 1" not in snippet
+
+
+def test_replace_from_a_message_of_another_session_is_404_and_changes_nothing(server, fake):
+    mine, other = server.new_session(), server.new_session()
+    fake.reply(text="hello")
+    server.events(server.start_run(other["id"], "other question"))
+    foreign = server.session(other["id"])["messages"][0]["id"]
+    answer = server.client.post(
+        f"/api/sessions/{mine['id']}/runs", json={"content": "x", "replace_from": foreign}
+    )
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
+    assert server.session(mine["id"])["messages"] == []
+    assert len(server.session(other["id"])["messages"]) == 2
+
+
+def test_session_list_shows_which_sessions_are_running(server, fake):
+    session = server.new_session()
+    hold = threading.Event()
+    fake.reply(text="slow answer", chunks=2, hold=hold)
+    run_id = server.start_run(session["id"])
+    listed = server.client.get("/api/sessions").json()["sessions"]
+    mine = next(s for s in listed if s["id"] == session["id"])
+    assert mine["active_run"]["id"] == run_id
+    hold.set()
+    server.events(run_id)
+    listed = server.client.get("/api/sessions").json()["sessions"]
+    assert next(s for s in listed if s["id"] == session["id"])["active_run"] is None

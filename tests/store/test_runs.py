@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.store import Store
 from tests.conftest import python
 
@@ -207,3 +207,31 @@ def test_checkpoint_cost_does_not_depend_on_session_length(store):
 
     small, large = one_checkpoint_time(5), one_checkpoint_time(5000)
     assert large < small * 5 + 0.002
+
+
+def test_replace_from_deletes_that_message_and_the_rest_in_the_same_transaction(store):
+    s = store.create_session()
+    for n in range(2):
+        run_id = store.begin_run(s["id"], f"question {n}")["run"]["id"]
+        store.finish_run(run_id, "completed", f"answer about walruses {n}")
+    second_question = store.get_session(s["id"])["messages"][2]
+    store.begin_run(s["id"], "question 1 again", replace_from=second_question["id"])
+    contents = [m["content"] for m in store.get_session(s["id"])["messages"]]
+    assert contents == ["question 0", "answer about walruses 0", "question 1 again"]
+    found = store.list_sessions(q="walruses")["sessions"][0]["snippet"]
+    assert "1" not in "".join(p["text"] for p in found)
+    other = store.create_session()
+    with pytest.raises(NotFound):
+        store.begin_run(other["id"], "x", replace_from=second_question["id"])
+    with pytest.raises(InvalidInput):
+        store.begin_run(other["id"], "x", replace_from="../x")
+    assert store.get_session(other["id"])["messages"] == []
+
+
+def test_listed_sessions_carry_their_live_run(store):
+    s = store.create_session()
+    idle = store.create_session()
+    run_id = store.begin_run(s["id"], "go")["run"]["id"]
+    listed = {x["id"]: x["active_run"] for x in store.list_sessions()["sessions"]}
+    assert listed[s["id"]]["id"] == run_id and listed[idle["id"]] is None
+    assert store.list_sessions(q="go")["sessions"][0]["active_run"]["id"] == run_id

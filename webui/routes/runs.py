@@ -17,7 +17,8 @@ def install(app: bottle.Bottle, hearth) -> None:
         body = json_body()
         content = field(body, "content", str, required=True)
         model = field(body, "model", str)
-        run = runs.start(session_id, content, model)
+        replace_from = field(body, "replace_from", str)
+        run = runs.start(session_id, content, model, replace_from)
         return reply({"run_id": run["id"], "session_id": run["session_id"], "run": run}, 202)
 
     @app.get("/api/runs/<run_id>")
