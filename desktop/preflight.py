@@ -92,6 +92,6 @@ def _has_module(name: str) -> bool:
 
 def _has_library(name: str) -> bool:
     bundled = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle may carry its own copy
-    if bundled and any(Path(bundled).rglob(f"lib{name}.so*")):
+    if bundled and any(Path(bundled).glob(f"lib{name}.so*")):
         return True
     return ctypes.util.find_library(name) is not None
