@@ -10,11 +10,13 @@ const send = $("#send");
 const stop = $("#stop");
 const reason = $("#composer-reason");
 const picker = $("#model-picker");
+const editBar = $("#composer-editing");
 let handlers = {};
 const modelCache = new Map();
 
-export function initComposer({ onSend, onStop, onOpenSettings }) {
-  handlers = { onSend, onStop, onOpenSettings };
+export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
+  handlers = { onSend, onStop, onOpenSettings, onCancelEdit };
+  $("#cancel-edit").addEventListener("click", () => { handlers.onCancelEdit(); input.focus(); });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
@@ -23,6 +25,9 @@ export function initComposer({ onSend, onStop, onOpenSettings }) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === "Escape" && !editBar.hidden && !isLive()) {
+      event.preventDefault();
+      handlers.onCancelEdit();
     }
   });
   input.addEventListener("input", () => {
@@ -60,6 +65,13 @@ export function loadDraft() {
 }
 
 export function focusInput() { input.focus(); }
+
+// While the last message is being edited, a bar says so (with Cancel) and Send says Resend.
+export function setEditing(on) {
+  editBar.hidden = !on;
+  send.textContent = on ? "Resend" : "Send";
+  form.classList.toggle("editing", on);
+}
 
 function grow() {
   input.style.height = "auto";

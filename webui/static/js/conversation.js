@@ -129,10 +129,10 @@ export function showSession(session, { keepScroll = false } = {}) {
   else { stick = true; toBottom(); }
 }
 
-// A stored tool result has no ok flag yet; the agent stores failures as "Error: …".
+// A stored tool result says whether the tool failed by its status ("error"), like the live
+// tool.completed event's ok flag.
 function toolOk(message) {
-  if (typeof message.ok === "boolean") return message.ok;
-  return message.status !== "error" && !String(message.content || "").startsWith("Error: ");
+  return message.status !== "error";
 }
 
 function newTurn() {
@@ -151,7 +151,7 @@ function userTurn(message) {
   return h("article.turn.user", { "aria-label": "You", dataset: { id: message.id } },
     h("div.bubble", {}, message.content),
     h("div.user-actions", {},
-      h("button.small.edit-last", { type: "button", onclick: () => actionHandler("edit", message.content) }, "Edit")));
+      h("button.small.edit-last", { type: "button", onclick: () => actionHandler("edit", message) }, "Edit")));
 }
 
 function emptyState() {

@@ -1,7 +1,9 @@
 // Start-up and the glue between the parts: routes (#/s/<id>, #/new), sending, stopping,
-// retry/continue/edit, export and import.
+// retry/continue/edit (runs with replace_from), export and import.
 import { api } from "./api.js";
-import { clearInput, focusInput, forgetModels, initComposer, loadDraft, refreshModels, refreshState, setText } from "./composer.js";
+import {
+  clearInput, focusInput, forgetModels, initComposer, loadDraft, refreshModels, refreshState, setEditing, setText,
+} from "./composer.js";
 import { liveRunId, onTurnAction, showSession, startTurn, stopFollowing } from "./conversation.js";
 import { drawFirstRun } from "./firstrun.js";
 import { loadSettings, openSettings } from "./settings.js";
@@ -15,9 +17,11 @@ const title = $("#chat-title");
 const messages = $("#messages");
 const exportButtons = [$("#export-md"), $("#export-json")];
 let routeToken = 0;
+const starting = new Set(); // sessions whose POST .../runs is on its way
 
 async function route() {
   const token = ++routeToken;
+  stopEditing({ restore: true });
   const match = location.hash.match(/^#\/s\/([\w-]+)/);
   const id = match ? match[1] : null;
   closeSidebarOnPhone();
@@ -64,10 +68,10 @@ function afterOpen() {
   refreshModels();
 }
 
-async function send(text, { session: targetId } = {}) {
+async function send(text) {
   const content = text;
   try {
-    let id = targetId || state.sessionId;
+    let id = state.sessionId;
     if (!id) {
       const titleText = content.trim().split("\n")[0].slice(0, 60);
       const created = await api.createSession({ title: titleText, ...(state.pendingModel ? { model: state.pendingModel } : {}) });
@@ -84,7 +88,8 @@ async function send(text, { session: targetId } = {}) {
       $("#export-menu").hidden = false;
     }
     clearInput();
-    const run = await api.startRun(id, { content });
+    starting.add(id);
+    const run = await api.startRun(id, { content }).finally(() => starting.delete(id));
     startTurn(id, content, run.run_id);
     refreshSidebar().then(markActive);
   } catch (err) {
@@ -113,44 +118,64 @@ async function stop() {
   }
 }
 
-// Retry and edit make a copy of the conversation up to the last message of the user (the API
-// has no way to cut a conversation short), run it there, and offer the old one for deletion.
-async function branch(content) {
-  const source = state.session;
-  const messagesList = source.messages;
-  let cut = messagesList.length;
-  for (let i = messagesList.length - 1; i >= 0; i -= 1) {
-    if (messagesList[i].role === "user") { cut = i; break; }
+// Edit-and-resend and Retry/Regenerate start a run with replace_from: the server deletes that
+// user message and everything after it in the same transaction as it stores the new one, so the
+// session keeps its id and nothing before the replaced message changes.
+async function replaceAndRun(messageId, content) {
+  const id = state.sessionId;
+  if (!id) return;
+  // The stored session is the truth (the page's copy may not hold a message sent moments ago).
+  const fresh = await api.getSession(id);
+  if (fresh.active_run) throw new Error("An answer is still being written in this conversation.");
+  const index = fresh.messages.findIndex((m) => m.id === messageId);
+  if (index < 0 || fresh.messages[index].role !== "user") {
+    throw new Error("That message is no longer in this conversation.");
   }
-  const data = await api.exportSession(source.id, "json");
-  data.messages = data.messages.slice(0, cut);
-  const copy = await api.importSession(data);
-  routeToken++;
-  state.sessionId = copy.id;
-  state.session = await api.getSession(copy.id);
-  history.replaceState(null, "", `#/s/${copy.id}`);
+  starting.add(id);
+  const run = await api.startRun(id, { content, replace_from: messageId }).finally(() => starting.delete(id));
+  if (state.sessionId !== id) return;
+  state.session = { ...fresh, messages: fresh.messages.slice(0, index), active_run: null };
   showSession(state.session);
-  await send(content, { session: copy.id });
-  await api.deleteSession(source.id).catch(() => {});
-  await refreshSidebar();
-  markActive();
+  startTurn(id, content, run.run_id);
+  refreshSidebar().then(markActive);
+}
+
+async function lastUserMessage() {
+  const fresh = await api.getSession(state.sessionId);
+  return [...fresh.messages].reverse().find((m) => m.role === "user") || null;
 }
 
 onTurnAction(async (action, payload) => {
-  if (liveRunId()) return;
-  const lastUser = [...(state.session?.messages || [])].reverse().find((m) => m.role === "user");
+  if (liveRunId() || !state.sessionId) return;
   try {
-    if (action === "continue") await send("Please continue where you left off.");
-    else if (action === "retry" && lastUser) await branch(lastUser.content);
-    else if (action === "edit") {
-      setText(payload);
-      editing = true;
+    if (action === "continue") {
+      await send("Please continue where you left off.");
+    } else if (action === "retry") {
+      const last = await lastUserMessage();
+      if (last) await replaceAndRun(last.id, last.content);
+    } else if (action === "edit") {
+      startEditing(payload);
     }
   } catch (err) {
     toast(err.message);
   }
 });
-let editing = false;
+
+// Editing: the composer holds the message's text; sending replaces that message.
+let editing = null; // { id, content } of the user message being edited
+
+function startEditing(message) {
+  editing = { id: message.id, content: message.content };
+  setText(message.content);
+  setEditing(true);
+}
+
+function stopEditing({ restore = false } = {}) {
+  if (!editing) return;
+  editing = null;
+  setEditing(false);
+  if (restore) clearInput();
+}
 
 async function download(format) {
   if (!state.sessionId) return;
@@ -196,15 +221,23 @@ async function boot() {
   await loadSettings();
   initComposer({
     onSend: async (text) => {
-      if (editing && state.session?.messages?.length) {
-        editing = false;
+      if (editing) {
+        const target = editing;
+        stopEditing();
         clearInput();
-        try { await branch(text); } catch (err) { setText(text); toast(err.message); }
+        try {
+          let id = target.id;
+          if (id === "pending") id = (await lastUserMessage())?.id;
+          await replaceAndRun(id, text);
+        } catch (err) {
+          setText(text);
+          toast(err.message, { timeout: 8000 });
+        }
       } else {
-        editing = false;
         send(text);
       }
     },
+    onCancelEdit: () => stopEditing({ restore: true }),
     onStop: stop,
     onOpenSettings: () => openSettings(),
   });
@@ -226,6 +259,11 @@ async function boot() {
   document.addEventListener("session-renamed", (event) => { title.textContent = event.detail.title; });
   on("settings", () => { forgetModels(); drawFirstRun(); refreshState(); refreshModels(); });
   on("run-ended", () => refreshSidebar().then(markActive));
+  // A run the server has in the open conversation that this page does not follow (started in
+  // another tab or window): open the conversation again, which follows it.
+  on("server-run", (id) => {
+    if (id === state.sessionId && !liveRunId() && !starting.has(id)) route();
+  });
   window.addEventListener("hashchange", route);
   drawFirstRun();
   await initSidebar({});

@@ -3,7 +3,7 @@
 // rename in place, pin, delete with undo (the DELETE waits until the undo time is over).
 import { api } from "./api.js";
 import { icon } from "./icons.js";
-import { on, state } from "./state.js";
+import { emit, on, state } from "./state.js";
 import { toast } from "./toasts.js";
 import { $, h } from "./view.js";
 
@@ -20,6 +20,11 @@ let total = 0;
 let loading = null;
 let generation = 0;
 const pendingDeletes = new Map(); // id → timer
+// Runs the server reports (session summaries' active_run), including ones started in another
+// tab or before a reload; merged with the runs this page follows (state.liveRuns).
+const serverRuns = new Map(); // session id → active_run
+const POLL_MS = 3000;
+let pollTimer = null;
 let openSession = () => {};
 
 export function initSidebar({ onOpen }) {
@@ -39,8 +44,14 @@ export function initSidebar({ onOpen }) {
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadMore();
   }, { root: listEl.parentElement, rootMargin: "400px" }).observe(sentinel);
-  on("live", () => markRunning());
+  on("live", (sessionId) => {
+    // The page learnt a run ended (or that there is none): the summary's copy is stale.
+    if (sessionId && !state.liveRuns.has(sessionId)) serverRuns.delete(sessionId);
+    markRunning();
+  });
   window.addEventListener("pagehide", flushDeletes);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
+  schedulePoll();
   return refresh();
 }
 
@@ -72,6 +83,7 @@ async function loadMore(first = false) {
       if (gen !== generation) return;
       const fresh = page.sessions.filter((s) => !pendingDeletes.has(s.id));
       total = page.total;
+      for (const s of page.sessions) noteRun(s);
       draw(fresh, loaded[loaded.length - 1]);
       loaded.push(...fresh);
       statusEl.textContent = query
@@ -112,8 +124,15 @@ function titleOf(session) {
   return session.title || "New conversation";
 }
 
+function noteRun(summary) {
+  if (summary.active_run) serverRuns.set(summary.id, summary.active_run);
+  else serverRuns.delete(summary.id);
+}
+
+const isRunning = (id) => state.liveRuns.has(id) || serverRuns.has(id);
+
 function item(session) {
-  const running = state.liveRuns.has(session.id) || Boolean(session.active_run);
+  const running = isRunning(session.id);
   const link = h("a.session-link", { href: `#/s/${session.id}`, "aria-current": session.id === state.sessionId ? "page" : null },
     h("span.session-title", {}, titleOf(session)),
     session.snippet ? snippet(session.snippet) : null);
@@ -233,6 +252,38 @@ export function markActive() {
 
 function markRunning() {
   for (const li of listEl.querySelectorAll("li.session")) {
-    li.classList.toggle("running", state.liveRuns.has(li.dataset.id));
+    li.classList.toggle("running", isRunning(li.dataset.id));
   }
+}
+
+// Every few seconds (while the page is visible) ask for the first page of summaries: a run
+// that starts or ends elsewhere moves its session there (its updated_at changes). Sessions
+// marked running that are not on that page are asked about one by one.
+function schedulePoll() {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(poll, POLL_MS);
+}
+
+async function poll() {
+  clearTimeout(pollTimer);
+  if (document.hidden) return;
+  try {
+    const page = await api.listSessions({ q: query, limit: PAGE, offset: 0 });
+    const seen = new Set();
+    for (const s of page.sessions) { noteRun(s); seen.add(s.id); }
+    for (const id of [...serverRuns.keys()]) {
+      if (seen.has(id)) continue;
+      try { noteRun(await api.getSession(id)); } catch (err) { if (err.status === 404) serverRuns.delete(id); }
+    }
+    markRunning();
+    for (const s of page.sessions) if (s.active_run) emit("server-run", s.id);
+    // A conversation started elsewhere: redraw the list, unless the reader is in it.
+    const drawn = new Set([...listEl.querySelectorAll("li.session")].map((li) => li.dataset.id));
+    const missing = page.sessions.some((s) => !drawn.has(s.id) && !pendingDeletes.has(s.id));
+    if (missing && !listEl.contains(document.activeElement) && listEl.parentElement.scrollTop === 0) {
+      await refresh();
+      markActive();
+    }
+  } catch { /* offline for a moment: try again later */ }
+  schedulePoll();
 }
