@@ -212,3 +212,9 @@ def hearth_factory(display: str, tmp_path: Path) -> Iterator[Callable[..., Heart
         ):
             if stream:
                 stream.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "packaging: builds the bundle with PyInstaller (about a minute)"
+    )
