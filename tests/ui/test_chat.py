@@ -258,7 +258,21 @@ def test_dropped_connection_shows_reconnecting_then_resumes(page, fake, server):
     assert page.locator("#connection").is_hidden()
 
 
-def test_provider_error_shows_sentence_and_retry(page, fake):
+def session_id_of(page) -> str:
+    return page.evaluate("location.hash").split("/")[-1]
+
+
+def session_ids(server) -> set[str]:
+    return {s["id"] for s in server.api.get("/api/sessions?limit=500").json()["sessions"]}
+
+
+def test_retry_and_regenerate_keep_the_session_and_earlier_messages(page, fake, server):
+    fake.reply(text="The first answer.")
+    send(page, "First question")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    session_id = session_id_of(page)
+    before = server.session(session_id)["messages"]
+    others = session_ids(server) - {session_id}
     fake.error(status=400, message="The model refuses this request.")
     send(page, "Fail please")
     page.wait_for_selector(".turn.assistant[data-status=error]")
@@ -266,19 +280,43 @@ def test_provider_error_shows_sentence_and_retry(page, fake):
     assert "The model refuses this request." in notice.inner_text()
     fake.reply(text="Now it works.")
     last_answer(page).get_by_role("button", name="Retry").click()
-    page.wait_for_selector(".turn.assistant[data-status=completed]")
-    assert last_answer(page).locator(".md").inner_text() == "Now it works."
-    assert page.locator(".turn.user").count() == 1
+    page.wait_for_selector(".turn.assistant[data-status=completed] >> text=Now it works.")
+    assert session_id_of(page) == session_id
+    assert page.locator(".turn.user").all_inner_texts()[-1].startswith("Fail please")
+    assert page.locator(".turn.user").count() == 2
+    stored = server.session(session_id)["messages"]
+    assert stored[:2] == before  # untouched: same ids, content, status
+    assert [(m["role"], m["content"]) for m in stored[2:]] == [
+        ("user", "Fail please"), ("assistant", "Now it works.")]
+    # Regenerate: the same question again, the old answer replaced, nothing else touched.
+    fake.reply(text="A regenerated answer.")
+    page.locator(".turn.assistant").last.get_by_role("button", name="Regenerate").click()
+    page.wait_for_selector(".turn.assistant[data-status=completed] >> text=A regenerated answer.")
+    assert "Now it works." not in page.inner_text("#messages")
+    stored = server.session(session_id)["messages"]
+    assert stored[:2] == before
+    assert [(m["role"], m["content"]) for m in stored[2:]] == [
+        ("user", "Fail please"), ("assistant", "A regenerated answer.")]
+    assert fake.last_body["messages"][-1]["content"] == "Fail please"
+    assert session_ids(server) - {session_id} == others  # no copy made, none deleted
+    assert session_id_of(page) == session_id
 
 
-def test_interrupted_turn_offers_continue_and_retry(browser, server):
-    data = {"format": "hearth-session", "version": 1,
-            "session": {"title": "Cut off"},
-            "messages": [{"role": "user", "content": "Tell me a story"},
-                         {"role": "assistant", "content": "Once upon a", "status": "interrupted"}]}
-    exported = server.api.get(f"/api/sessions/{server.new_session(title='x')['id']}/export?format=json").json()
-    data["format"], data["version"] = exported["format"], exported["version"]
-    session = server.api.post("/api/sessions/import", json=data).json()
+def import_session(server, title: str, messages: list[dict]) -> dict:
+    probe = server.new_session(title="probe")
+    exported = server.api.get(f"/api/sessions/{probe['id']}/export?format=json").json()
+    server.api.delete(f"/api/sessions/{probe['id']}")
+    answer = server.api.post("/api/sessions/import", json={
+        "format": exported["format"], "version": exported["version"],
+        "session": {"title": title}, "messages": messages})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_interrupted_turn_offers_continue_and_retry(browser, server, fake):
+    session = import_session(server, "Cut off", [
+        {"role": "user", "content": "Tell me a story"},
+        {"role": "assistant", "content": "Once upon a", "status": "interrupted"}])
     page = open_page(browser, server, path=f"#/s/{session['id']}")
     page.wait_for_selector(".turn.assistant[data-status=interrupted]")
     answer = last_answer(page)
@@ -286,6 +324,108 @@ def test_interrupted_turn_offers_continue_and_retry(browser, server):
     assert answer.get_by_role("button", name="Continue").is_visible()
     assert answer.get_by_role("button", name="Retry").is_visible()
     assert answer.locator(".md").inner_text() == "Once upon a"
+    before = server.session(session["id"])["messages"]
+    # Continue is a new run after what was kept.
+    fake.reply(text="time, the end.")
+    answer.get_by_role("button", name="Continue").click()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    assert session_id_of(page) == session["id"]
+    stored = server.session(session["id"])["messages"]
+    assert stored[:2] == before
+    assert [m["role"] for m in stored[2:]] == ["user", "assistant"]
+    assert stored[3]["content"] == "time, the end."
+    assert page.locator(".turn.assistant").first.locator(".md").inner_text() == "Once upon a"
+    page.context.close()
+
+
+def test_running_marker_follows_the_server_also_for_runs_started_elsewhere(page, fake, server):
+    other = server.new_session(title="Started elsewhere")
+    hold = threading.Event()
+    fake.reply(text="Busy " * 30, chunks=20, hold=hold, hold_after=3)
+    started = server.api.post(f"/api/sessions/{other['id']}/runs", json={"content": "Work away"})
+    assert started.status_code == 202, started.text
+    row = page.locator(f"#session-list li[data-id='{other['id']}']")
+    # This page did not start the run: the marker comes from the summaries (polled).
+    page.wait_for_selector(f"#session-list li.running[data-id='{other['id']}']")
+    assert row.locator(".running-dot").is_visible()
+    # After a reload it is there from the first drawing of the list.
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert "running" in row.get_attribute("class")
+    # Opening it follows the live run; when that ends the marker goes.
+    row.locator("a").click()
+    page.wait_for_selector("#stop:visible")
+    page.wait_for_function(
+        "() => (document.querySelector('.turn.assistant .md')?.textContent || '').startsWith('Busy')")
+    hold.set()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    page.wait_for_selector(f"#session-list li.session:not(.running)[data-id='{other['id']}']")
+    assert page.locator("#session-list li.running").count() == 0
+
+
+def test_open_conversation_picks_up_a_run_started_in_another_tab(page, fake, server):
+    fake.reply(text="Here first.")
+    send(page, "Hello")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    session_id = session_id_of(page)
+    hold = threading.Event()
+    fake.reply(text="From the other tab " * 5, chunks=10, hold=hold, hold_after=2)
+    started = server.api.post(f"/api/sessions/{session_id}/runs", json={"content": "Other tab"})
+    assert started.status_code == 202, started.text
+    page.wait_for_selector(".turn.user >> text=Other tab")
+    page.wait_for_selector("#stop:visible")
+    hold.set()
+    page.wait_for_selector(".turn.assistant[data-status=completed] >> text=From the other tab")
+    assert page.locator(".turn.assistant").count() == 2
+
+
+def test_failed_tool_result_is_an_error_card_after_reload(page, fake, server, tmp_path):
+    (tmp_path / "notes.txt").write_text("fine\n")
+    session = server.new_session(title="Tools", workspace=str(tmp_path))
+    page.goto(f"{server.url}/#/s/{session['id']}")
+    page.wait_for_selector("#chat-title:has-text('Tools')")
+    fake.reply(tool_calls=[{"name": "read_file", "arguments": {"path": "notes.txt"}},
+                           {"name": "read_file", "arguments": {"path": "missing.txt"}}])
+    fake.reply(text="One read, one failed.")
+    send(page, "Read two files")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+
+    def check():
+        cards = page.locator(".tool-card")
+        assert cards.count() == 2
+        assert "ok" in cards.nth(0).get_attribute("class")
+        assert cards.nth(0).locator(".tool-status").inner_text() == "Done"
+        assert "error" in cards.nth(1).get_attribute("class")
+        assert cards.nth(1).locator(".tool-status").inner_text() == "Failed"
+        assert "missing.txt" in cards.nth(1).locator(".tool-output").inner_text()
+
+    check()
+    statuses = [m["status"] for m in server.session(session["id"])["messages"] if m["role"] == "tool"]
+    assert statuses == ["complete", "error"]
+    page.reload()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    check()
+
+
+def test_stored_tool_status_decides_not_the_text(browser, server):
+    """A result that merely starts with "Error: " is not a failure; status "error" is."""
+    session = import_session(server, "Statuses", [
+        {"role": "user", "content": "Check"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "c1", "name": "read_file", "arguments": "{\"path\": \"a\"}"},
+            {"id": "c2", "name": "read_file", "arguments": "{\"path\": \"b\"}"}]},
+        {"role": "tool", "tool_call_id": "c1", "name": "read_file", "status": "complete",
+         "content": "Error: this line is just what the file says"},
+        {"role": "tool", "tool_call_id": "c2", "name": "read_file", "status": "error",
+         "content": "The file could not be read"},
+        {"role": "assistant", "content": "Done."}])
+    stored = [m["status"] for m in server.session(session["id"])["messages"] if m["role"] == "tool"]
+    assert stored == ["complete", "error"]
+    page = open_page(browser, server, path=f"#/s/{session['id']}")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    cards = page.locator(".tool-card")
+    assert "ok" in cards.nth(0).get_attribute("class")
+    assert "error" in cards.nth(1).get_attribute("class")
     page.context.close()
 
 

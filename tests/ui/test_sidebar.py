@@ -151,19 +151,45 @@ def test_export_and_import(browser, server, fake, tmp_path):
     page.context.close()
 
 
-def test_edit_last_message_makes_a_new_branch(browser, server, fake):
+def test_edit_last_message_replaces_it_in_the_same_session(browser, server, fake):
+    bystander = server.new_session(title="Bystander")
     page = open_page(browser, server)
+    fake.reply(text="One.")
+    page.fill("#composer-input", "First question")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
     fake.reply(text="Answer to the typo.")
     page.fill("#composer-input", "Wht is 2+2?")
     page.keyboard.press("Enter")
-    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    page.wait_for_selector(".turn.assistant[data-status=completed] >> text=Answer to the typo.")
+    session_id = page.evaluate("location.hash").split("/")[-1]
+    before = server.session(session_id)["messages"]
+    sessions_before = {s["id"] for s in server.api.get("/api/sessions?limit=500").json()["sessions"]}
+
+    # Esc leaves editing without touching anything.
     page.locator(".turn.user.last").get_by_role("button", name="Edit").click()
+    assert page.locator("#composer-editing").is_visible()
     assert page.input_value("#composer-input") == "Wht is 2+2?"
+    page.keyboard.press("Escape")
+    assert page.locator("#composer-editing").is_hidden()
+    assert page.input_value("#composer-input") == ""
+
+    page.locator(".turn.user.last").get_by_role("button", name="Edit").click()
+    assert page.get_by_role("button", name="Resend").is_visible()
     fake.reply(text="Four.")
     page.fill("#composer-input", "What is 2+2?")
     page.keyboard.press("Enter")
     page.wait_for_selector(".turn.assistant[data-status=completed] >> text=Four.")
-    assert page.locator(".turn.user").all_inner_texts()[0].startswith("What is 2+2?")
-    assert page.locator(".turn.user").count() == 1
+    assert page.locator("#composer-editing").is_hidden()
+    assert page.evaluate("location.hash").split("/")[-1] == session_id
+    assert [t.split("\n")[0] for t in page.locator(".turn.user .bubble").all_inner_texts()] == [
+        "First question", "What is 2+2?"]
     assert "Answer to the typo." not in page.inner_text("#messages")
+    stored = server.session(session_id)["messages"]
+    assert stored[:2] == before[:2]  # the earlier turn is untouched (same ids and content)
+    assert [(m["role"], m["content"]) for m in stored[2:]] == [
+        ("user", "What is 2+2?"), ("assistant", "Four.")]
+    sessions_after = {s["id"] for s in server.api.get("/api/sessions?limit=500").json()["sessions"]}
+    assert sessions_after == sessions_before  # no copy, nothing deleted
+    assert bystander["id"] in sessions_after
     page.context.close()
