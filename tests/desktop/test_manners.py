@@ -1,0 +1,119 @@
+"""Desktop manners, driven in the window's own page over DevTools: signed in without the token
+anywhere a user could copy it, links to the system browser, folders to the file manager."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.desktop.cdp import Page
+from tests.desktop.conftest import wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def recorder(folder: Path, name: str, log: Path) -> None:
+    """An executable ``name`` that appends its arguments to ``log``: a stand-in browser."""
+    script = folder / name
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+@pytest.fixture
+def window(hearth_factory, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    opened = tmp_path / "opened.txt"
+    recorder(bin_dir, "fake-browser", opened)
+    recorder(bin_dir, "xdg-open", opened)
+    port = free_port()
+    hearth = hearth_factory(
+        env={
+            "BROWSER": str(bin_dir / "fake-browser"),
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "QTWEBENGINE_REMOTE_DEBUGGING": f"127.0.0.1:{port}",
+        }
+    )
+    hearth.start()
+    hearth.wait_ready()
+    page = Page(f"http://127.0.0.1:{port}", hearth.server()["url"])
+    yield hearth, page, opened
+    page.close()
+    hearth.stop()
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_signed_in_without_the_token_in_the_address_or_cookies(window):
+    hearth, page, _ = window
+    token = hearth.server()["token"]
+    assert page.evaluate("location.href") == hearth.server()["url"] + "/"
+    assert token not in page.evaluate("document.cookie")  # HttpOnly
+    assert token not in page.evaluate("document.documentElement.outerHTML")
+    assert page.evaluate("fetch('/api/sessions').then(r => r.status)") == 200
+    assert page.evaluate("document.documentElement.dataset.desktop") == "1"
+
+
+def test_links_leaving_the_app_open_in_the_system_browser(window):
+    hearth, page, opened = window
+    page.evaluate(
+        "(() => { const a = document.createElement('a'); a.id = 'ext';"
+        " a.href = 'https://example.invalid/page'; a.textContent = 'a link';"
+        " a.style = 'position:fixed;top:200px;left:500px;z-index:99999;font-size:30px';"
+        " document.body.appendChild(a); })()"
+    )
+    page.click("#ext")
+    wait_for(lambda: "https://example.invalid/page" in lines(opened), 20, "the browser")
+    assert page.evaluate("location.href") == hearth.server()["url"] + "/"  # stayed in the app
+
+    page.evaluate("window.open('https://example.invalid/popup')")
+    wait_for(lambda: "https://example.invalid/popup" in lines(opened), 20, "the popup link")
+
+    page.evaluate(  # only http(s) and mailto leave: never file: or javascript:
+        "window.dispatchEvent(new CustomEvent('hearth:desktop',"
+        " {detail: {action: 'open_link', url: 'file:///etc/passwd'}}))"
+    )
+    wait_for(lambda: "refused to open a link" in hearth.log, 20, "the refusal")
+    assert not any("passwd" in line for line in lines(opened))
+
+
+def test_open_data_folder_and_logs_reveal_them_in_the_file_manager(window):
+    hearth, page, opened = window
+    for action in ("open_data_folder", "open_logs"):
+        detail = f"{{detail: {{action: '{action}'}}}}"
+        page.evaluate(f"window.dispatchEvent(new CustomEvent('hearth:desktop', {detail}))")
+    wait_for(lambda: len(lines(opened)) >= 2, 20, "the file manager")
+    assert sorted(lines(opened)) == sorted([str(hearth.data), str(hearth.data / "logs")])
+
+
+def test_menu_commands_reach_the_page(window):
+    hearth, page, _ = window
+    page.evaluate(
+        "window.__seen = []; window.addEventListener('hearth:command',"
+        " e => window.__seen.push(e.detail.command))"
+    )
+    (window_id,) = hearth.windows("^Hearth$")
+    # the menu bar's "Hearth" menu, top left; its first item is "New chat", then "Search"
+    for count, presses in ((1, ["Down"]), (2, ["Down", "Down"])):
+        hearth.x("xdotool", "mousemove", "--window", window_id, "20", "10", "click", "1")
+        wait_for(
+            lambda: (
+                hearth.x("xdotool", "search", "--onlyvisible", "--class", "hearth").stdout.split()
+                != [window_id]
+            ),
+            20,
+            "the menu to open",
+        )
+        hearth.x("xdotool", "key", *presses, "Return")
+        wait_for(lambda n=count: len(page.evaluate("window.__seen")) == n, 20, "the command")
+    assert page.evaluate("window.__seen") == ["new-chat", "search"]
