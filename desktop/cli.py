@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir",
         dest="window_data_dir",
+        metavar="DIR",
         default=None,
         help="data folder for the window (or HEARTH_DATA_DIR)",
     )
