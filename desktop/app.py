@@ -136,10 +136,20 @@ def run_window(data_dir: str | None = None) -> int:
             print(f"hearth: {reason}", file=sys.stderr, flush=True)
             return 1
         window = HearthWindow(paths, url, server.token, started_at)
-        window.create()
-        signals.on_signal = window.quit_now
-        log.info("opening the window on %s", url)
-        window.run()
+        try:
+            window.create()
+            signals.on_signal = window.quit_now
+            log.info("opening the window on %s", url)
+            window.run()
+        except Exception as exc:  # the toolkit failed: the details go to the log
+            log.exception("the window could not open")
+            print(
+                f"hearth: the window could not open ({type(exc).__name__}: {exc});"
+                f" details are in {paths.logs / 'server.log'}. {preflight.SERVE_HINT}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 1
         log.info("the window closed")
         return 0
     finally:
