@@ -148,6 +148,6 @@ def main() -> list[tuple[str, float, str, str, bool]]:
 
 
 if __name__ == "__main__":
-    from bench.store_bench import print_table
+    from bench.report import print_table
 
     sys.exit(0 if print_table("Desktop", main()) else 1)

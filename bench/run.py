@@ -11,11 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.store_bench import print_table  # noqa: E402
+from bench.report import print_table  # noqa: E402
 
 BENCHMARKS = [
     ("Store (10,000 sessions × 20 messages)", "bench.store_bench"),
     ("Server (hearth serve)", "bench.server_bench"),
+    ("UI (Chromium)", "bench.ui_bench"),
+    ("Desktop (window on Xvfb, packaged bundle)", "bench.desktop_bench"),
 ]
 
 

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
+from bench.report import print_table  # noqa: E402
 from tests.fakes import FakeOpenAIServer  # noqa: E402
 from tests.fakes import server as fake_server  # noqa: E402
 
@@ -210,18 +211,6 @@ def main() -> list[tuple[str, float, str, str, bool]]:
         (f"{PARALLEL_RUNS} runs at once: errors", errors, "", "0", errors == 0),
         (f"{PARALLEL_RUNS} runs at once: p95 event delay", p95, "ms", "≤ 100 ms", p95 <= 100),
     ]
-
-
-def print_table(title: str, rows) -> bool:
-    print(f"\n{title}")
-    print(f"{'measure':<44}{'figure':>12}  {'target':<10} result")
-    ok = True
-    for name, value, unit, target, passed in rows:
-        figure = f"{value:,.2f} {unit}"
-        verdict = ("pass" if passed else "MISS") if target else ""
-        print(f"{name:<44}{figure:>12}  {target:<10} {verdict}")
-        ok = ok and passed
-    return ok
 
 
 if __name__ == "__main__":

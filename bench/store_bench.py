@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import print_table  # noqa: E402
 from core.paths import Paths  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -162,18 +163,6 @@ def main() -> list[tuple[str, float, str, str, bool]]:
     store.close()
     shutil.rmtree(work, ignore_errors=True)
     return rows
-
-
-def print_table(title: str, rows) -> bool:
-    print(f"\n{title}")
-    print(f"{'measure':<44}{'figure':>12}  {'target':<10} result")
-    ok = True
-    for name, value, unit, target, passed in rows:
-        figure = f"{value:,.2f} {unit}"
-        verdict = "pass" if passed else "MISS"
-        print(f"{name:<44}{figure:>12}  {target:<10} {verdict if target else ''}")
-        ok = ok and passed
-    return ok
 
 
 if __name__ == "__main__":
