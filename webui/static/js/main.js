@@ -243,6 +243,8 @@ async function boot() {
   });
   initShortcuts({ search: focusSearch, newChat, stop, isLive: () => Boolean(liveRunId()) });
   $("#new-chat").addEventListener("click", newChat);
+  // The skip link must not change the hash (that is the router's): it only moves focus.
+  $(".skip-link").addEventListener("click", (event) => { event.preventDefault(); focusInput(); });
   $("#open-settings").addEventListener("click", () => openSettings());
   $("#import-button").addEventListener("click", () => $("#import-file").click());
   $("#import-file").addEventListener("change", (event) => {
@@ -255,6 +257,22 @@ async function boot() {
   $("#toggle-sidebar").addEventListener("click", () => {
     const open = document.body.classList.toggle("sidebar-open");
     $("#toggle-sidebar").setAttribute("aria-expanded", String(open));
+    if (open) $("#search").focus();
+  });
+  // On a narrow window the sidebar lies over the chat: Esc or a click beside it closes it.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && document.body.classList.contains("sidebar-open") && !event.defaultPrevented) {
+      closeSidebarOnPhone();
+      $("#toggle-sidebar").focus();
+    }
+  });
+  $("#session-list").addEventListener("click", (event) => {
+    if (event.target.closest(".session-link")) closeSidebarOnPhone();
+  });
+  document.addEventListener("click", (event) => {
+    if (!document.body.classList.contains("sidebar-open")) return;
+    if (event.target.closest("#sidebar, #toggle-sidebar, .toasts, dialog")) return;
+    closeSidebarOnPhone();
   });
   document.addEventListener("session-renamed", (event) => { title.textContent = event.detail.title; });
   on("settings", () => { forgetModels(); drawFirstRun(); refreshState(); refreshModels(); });

@@ -44,6 +44,26 @@ export function initSidebar({ onOpen }) {
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadMore();
   }, { root: listEl.parentElement, rootMargin: "400px" }).observe(sentinel);
+  // The list is one Tab stop (the open or first conversation, with its Rename/Pin/Delete);
+  // Up/Down/Home/End move between conversations.
+  listEl.addEventListener("focusin", (event) => {
+    const li = event.target.closest("li.session");
+    if (li) setRoving(li);
+  });
+  listEl.addEventListener("keydown", (event) => {
+    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) return;
+    if (event.target.closest("input")) return;
+    const links = [...listEl.querySelectorAll("li.session:not([hidden]) .session-link")];
+    const at = links.indexOf(event.target.closest("li.session")?.querySelector(".session-link"));
+    let next = at;
+    if (event.key === "ArrowDown") next = Math.min(links.length - 1, at + 1);
+    else if (event.key === "ArrowUp") next = Math.max(0, at - 1);
+    else if (event.key === "Home") next = 0;
+    else next = links.length - 1;
+    if (next < 0 || !links[next]) return;
+    event.preventDefault();
+    links[next].focus();
+  });
   on("live", (sessionId) => {
     // The page learnt a run ended (or that there is none): the summary's copy is stale.
     if (sessionId && !state.liveRuns.has(sessionId)) serverRuns.delete(sessionId);
@@ -113,11 +133,27 @@ function draw(sessions, previous) {
   const fragment = document.createDocumentFragment();
   for (const session of sessions) {
     const g = groupOf(session);
-    if (g && g !== group) fragment.append(h("li.group", { role: "presentation" }, g));
+    if (g && g !== group) fragment.append(h("li.group", {}, g));
     group = g;
     fragment.append(item(session));
   }
   listEl.append(fragment, sentinel);
+  ensureRoving();
+}
+
+// Exactly one conversation in the list is reachable by Tab.
+function setRoving(target) {
+  for (const li of listEl.querySelectorAll("li.session")) {
+    const index = li === target ? "0" : "-1";
+    for (const el of li.querySelectorAll("a, button")) el.setAttribute("tabindex", index);
+  }
+}
+
+function ensureRoving() {
+  if (listEl.querySelector("li.session:not([hidden]) .session-link[tabindex='0']")) return;
+  const target = listEl.querySelector("li.session.active:not([hidden])")
+    || listEl.querySelector("li.session:not([hidden])");
+  if (target) setRoving(target);
 }
 
 function titleOf(session) {
@@ -145,6 +181,7 @@ function item(session) {
       iconButton("pin", `${session.pinned ? "Unpin" : "Pin"} ${titleOf(session)}`, () => pin(session), session.pinned),
       iconButton("trash", `Delete ${titleOf(session)}`, () => remove(li, session))));
   if (session.pinned) li.classList.add("pinned");
+  for (const el of li.querySelectorAll("a, button")) el.setAttribute("tabindex", "-1");
   return li;
 }
 
@@ -208,6 +245,7 @@ function remove(li, session) {
   const next = li.nextElementSibling?.querySelector(".session-link") || li.previousElementSibling?.querySelector(".session-link");
   li.hidden = true;
   next?.focus();
+  ensureRoving();
   const wasOpen = state.sessionId === session.id;
   if (wasOpen) location.hash = "#/new";
   const timer = setTimeout(() => actuallyDelete(session.id), UNDO_MS + 500);
@@ -219,6 +257,7 @@ function remove(li, session) {
       clearTimeout(pendingDeletes.get(session.id));
       pendingDeletes.delete(session.id);
       li.hidden = false;
+      setRoving(li);
       if (wasOpen) location.hash = `#/s/${session.id}`;
     },
     onTimeout: () => actuallyDelete(session.id),
@@ -247,6 +286,10 @@ export function markActive() {
     li.classList.toggle("active", active);
     const link = li.querySelector(".session-link");
     if (active) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+  if (!listEl.contains(document.activeElement)) {
+    const active = listEl.querySelector("li.session.active:not([hidden])");
+    if (active) setRoving(active); else ensureRoving();
   }
 }
 

@@ -124,7 +124,7 @@ export class AssistantTurn {
 
   startLive() {
     this.el.classList.add("live", "waiting");
-    this.foot.replaceChildren(h("span.typing", { "aria-label": "The assistant is answering" }, h("span"), h("span"), h("span")));
+    this.foot.replaceChildren(h("span.typing", { role: "img", "aria-label": "The assistant is answering" }, h("span"), h("span"), h("span")));
   }
 
   setLast(isLast) {
