@@ -430,16 +430,27 @@ def test_stored_tool_status_decides_not_the_text(browser, server):
 
 
 def test_screenshots_light_and_dark(browser, server, fake):
+    """Artifacts to look at: a tool card, an approval waiting, code and a table."""
     for theme in ("light", "dark"):
-        page = open_page(browser, server, theme=theme)
+        page = open_page(browser, server, theme=theme, viewport={"width": 1280, "height": 1100})
         fake.reply(tool_calls=[{"name": "list_directory", "arguments": {"path": "."}}])
-        fake.reply(text="Here you go:\n\n```js\nconst x = 1; // one\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
-                   reasoning="Thinking about it.")
+        fake.reply(text=("Here you go:\n\n```js\nconst total = items.reduce((a, b) => a + b, 0); // sum\n```"
+                         "\n\n| file | lines |\n|---|---|\n| main.js | 236 |\n| view.js | 54 |\n"),
+                   reasoning="Thinking about it.", usage={"prompt_tokens": 812, "completion_tokens": 64})
         send(page, f"Screenshot in {theme}")
         page.wait_for_selector(".turn.assistant[data-status=completed]")
+        page.locator(".tool-card").first.locator("summary").click()
+        fake.reply(tool_calls=[write_call("notes/todo.md", "- buy milk")])
+        fake.reply(text="Not written.")
+        send(page, "Now write the notes file")
+        page.locator(".approval.pending").wait_for()
+        assert page.locator(".turn.user.last .user-actions").is_hidden()  # no Edit while live
+        page.mouse.move(0, 0)
         shoot(page, f"chat-{theme}")
         page.set_viewport_size({"width": 390, "height": 800})
         shoot(page, f"chat-{theme}-phone")
+        page.locator(".approval.pending").get_by_role("button", name="Deny").click()
+        page.wait_for_selector(".turn.assistant:last-child[data-status=completed]")
         page.context.close()
 
 

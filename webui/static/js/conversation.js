@@ -2,7 +2,7 @@
 // streams (resumed from the last event id), scrolling that follows only a reader at the bottom.
 import { api } from "./api.js";
 import { wireCopyButtons } from "./markdown.js";
-import { emit, setLive, state } from "./state.js";
+import { emit, on, setLive, state } from "./state.js";
 import { followRun } from "./stream.js";
 import { AssistantTurn } from "./turn.js";
 import { $, h } from "./view.js";
@@ -25,6 +25,11 @@ scroller.addEventListener("scroll", () => {
   jump.hidden = stick;
 }, { passive: true });
 jump.addEventListener("click", () => { stick = true; toBottom(); });
+// A reader at the bottom stays there when the pane changes size (window resized, phone turned,
+// composer grown); content growing above (a card opened) does not pull the reader down.
+new ResizeObserver(() => { if (stick) toBottom(); }).observe(scroller);
+// Editing or regenerating waits for the live answer to end: hide Edit meanwhile.
+on("live", () => list.classList.toggle("is-live", Boolean(liveRunId())));
 
 function toBottom() {
   scroller.scrollTop = scroller.scrollHeight;

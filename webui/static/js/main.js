@@ -10,6 +10,7 @@ import { loadSettings, openSettings } from "./settings.js";
 import { initShortcuts } from "./shortcuts.js";
 import { focusSearch, initSidebar, markActive, refresh as refreshSidebar } from "./sidebar.js";
 import { on, setLive, state } from "./state.js";
+import { icon } from "./icons.js";
 import { toast } from "./toasts.js";
 import { $ } from "./view.js";
 
@@ -254,6 +255,7 @@ async function boot() {
   });
   $("#export-md").addEventListener("click", () => { $("#export-menu").open = false; download("markdown"); });
   $("#export-json").addEventListener("click", () => { $("#export-menu").open = false; download("json"); });
+  $("#toggle-sidebar").prepend(icon("menu"));
   $("#toggle-sidebar").addEventListener("click", () => {
     const open = document.body.classList.toggle("sidebar-open");
     $("#toggle-sidebar").setAttribute("aria-expanded", String(open));

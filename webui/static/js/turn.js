@@ -217,6 +217,11 @@ function toolCard(name, args) {
   return card;
 }
 
+// The server's summaries quote paths in `backticks`: show those as code, as text nodes only.
+function inlineCode(text) {
+  return String(text).split(/`([^`]+)`/).map((part, i) => (i % 2 ? h("code", {}, part) : part));
+}
+
 function approvalCard(data, onChange) {
   const result = h("p.approval-result", { role: "status" });
   const buttons = h("div.approval-actions", {},
@@ -224,7 +229,7 @@ function approvalCard(data, onChange) {
     h("button", { type: "button", dataset: { decision: "allow_session" } }, "Allow for this session"),
     h("button.danger", { type: "button", dataset: { decision: "deny" } }, "Deny"));
   const el = h("section.approval.pending", { "aria-label": `Approval needed: ${data.tool}` },
-    h("p.approval-title", {}, h("strong", {}, `Allow ${data.tool}?`), data.summary ? ` ${data.summary}` : ""),
+    h("p.approval-title", {}, h("strong", {}, `Allow ${data.tool}?`), data.summary ? " " : "", inlineCode(data.summary || "")),
     argsText(data.arguments) ? h("pre.tool-args", { tabindex: "0" }, argsText(data.arguments)) : null,
     buttons, result);
   const card = {
