@@ -147,6 +147,7 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
         members = [parent, *parent.children(recursive=True)]
     except psutil.Error:
         pass
+    members += _group_members(proc.pid, known={m.pid for m in members})
     if os.name != "nt":
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # the group id is the leader's pid
@@ -162,6 +163,23 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=1.0)
     except subprocess.TimeoutExpired:
         pass
+
+
+def _group_members(group: int, known: set[int]) -> list[psutil.Process]:
+    """Processes still in the process group ``group``: once the shell has exited, its
+    background children are no longer its descendants, but they keep its group."""
+    if os.name == "nt":
+        return []
+    found = []
+    for process in psutil.process_iter():
+        if process.pid in known:
+            continue
+        try:
+            if os.getpgid(process.pid) == group:
+                found.append(process)
+        except OSError:
+            continue
+    return found
 
 
 def _wait_gone(members: list[psutil.Process], timeout: float) -> None:
