@@ -86,3 +86,19 @@ def test_bad_provider_bodies(server):
 def test_local_servers(server):
     answer = server.client.get("/api/local-servers")
     assert answer.status_code == 200 and isinstance(answer.json()["servers"], list)
+
+
+def test_an_unreadable_settings_file_is_reported_and_kept(start_server, tmp_path):
+    data = tmp_path / "data"
+    (data / "config").mkdir(parents=True)
+    broken = data / "config" / "settings.json"
+    broken.write_text("{ this is not json")
+    server = start_server(data)
+    values = server.client.get("/api/settings").json()
+    assert "could not be read" in values["problem"] and str(broken) in values["problem"]
+    assert broken.read_text() == "{ this is not json"  # reading changed nothing
+    saved = server.client.patch("/api/settings", json={**values, "theme": "dark"})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["theme"] == "dark" and saved.json()["problem"] is None
+    kept = list((data / "config").glob("settings.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "{ this is not json"

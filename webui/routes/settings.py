@@ -17,11 +17,13 @@ def install(app: bottle.Bottle, hearth) -> None:
 
     @app.get("/api/settings")
     def get_settings():
-        return reply(settings().get())
+        return reply(_with_problem(settings(), settings().get()))
 
     @app.route("/api/settings", method=["PATCH", "PUT"])
     def update_settings():
-        return reply(settings().update(**json_body()))
+        body = json_body()
+        body.pop("problem", None)  # read-only: why the settings file on disk was not used
+        return reply(_with_problem(settings(), settings().update(**body)))
 
     @app.get("/api/providers")
     def list_providers():
@@ -86,3 +88,8 @@ def _provider(settings, provider_id: str):
     from core.agent.providers import make_provider
 
     return make_provider(settings.provider_config(provider_id))
+
+
+def _with_problem(settings, values: dict) -> dict:
+    """The settings, plus ``problem``: a sentence when the file on disk could not be used."""
+    return {**values, "problem": settings.problem}
