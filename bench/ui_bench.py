@@ -21,7 +21,10 @@ from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, Served, fake_env  # noqa:
 
 STORE_CACHE = ROOT / "bench" / ".cache" / "store-10k"
 
-CODE = "```python\ndef handler(event):\n    total = sum(x * 2 for x in event['items'])\n    return {'total': total}\n```"
+CODE = (
+    "```python\ndef handler(event):\n    total = sum(x * 2 for x in event['items'])\n"
+    "    return {'total': total}\n```"
+)
 
 
 def long_session_export(messages: int = 1000) -> dict:
@@ -32,12 +35,35 @@ def long_session_export(messages: int = 1000) -> dict:
         out.append({"role": "user", "content": f"Question {i}: how do I sum the items twice?"})
         if i % 3 == 0:
             call = f"call_{i}"
-            out.append({"role": "assistant", "content": "Let me look at the file first.",
-                        "tool_calls": [{"id": call, "name": "read_file", "arguments": json.dumps({"path": f"src/m{i}.py"})}]})
-            out.append({"role": "tool", "tool_call_id": call, "name": "read_file",
-                        "content": "def handler(event):\n    pass\n" * 5})
-        out.append({"role": "assistant", "content": f"Answer {i}: use a generator.\n\n{CODE}\n\n| a | b |\n|---|---|\n| 1 | 2 |",
-                    "usage": {"input_tokens": 120, "output_tokens": 60}})
+            out.append(
+                {
+                    "role": "assistant",
+                    "content": "Let me look at the file first.",
+                    "tool_calls": [
+                        {
+                            "id": call,
+                            "name": "read_file",
+                            "arguments": json.dumps({"path": f"src/m{i}.py"}),
+                        }
+                    ],
+                }
+            )
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": call,
+                    "name": "read_file",
+                    "content": "def handler(event):\n    pass\n" * 5,
+                }
+            )
+        out.append(
+            {
+                "role": "assistant",
+                "content": f"Answer {i}: use a generator.\n\n{CODE}\n\n"
+                "| a | b |\n|---|---|\n| 1 | 2 |",
+                "usage": {"input_tokens": 120, "output_tokens": 60},
+            }
+        )
         i += 1
     return out[:messages]
 
@@ -49,7 +75,9 @@ SHOW_SESSION = """async (id) => {
     const done = () => document.querySelector('#chat-title')?.textContent === 'Long session'
       && document.querySelectorAll('#messages .turn').length >= 40;
     if (done()) return resolve();
-    const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); resolve(); } });
+    const observer = new MutationObserver(() => {
+      if (done()) { observer.disconnect(); resolve(); }
+    });
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
   });
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -60,11 +88,14 @@ FIRST_PAINT = """async () => {
   await new Promise((resolve) => {
     const done = () => document.querySelector('#session-list li.session');
     if (done()) return resolve();
-    const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); resolve(); } });
+    const observer = new MutationObserver(() => {
+      if (done()) { observer.disconnect(); resolve(); }
+    });
     observer.observe(document.documentElement, { childList: true, subtree: true });
   });
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  return { painted: performance.now(), items: document.querySelectorAll('#session-list li.session').length };
+  const items = document.querySelectorAll('#session-list li.session').length;
+  return { painted: performance.now(), items };
 }"""
 
 LONGTASKS = """() => {
@@ -112,28 +143,47 @@ def main() -> list[tuple[str, float, str, str, bool]]:
             total = served.api.get("/api/sessions?limit=1").json()["total"]
             drawn = page.evaluate("document.querySelectorAll('#session-list li.session').length")
             first_paint = statistics.median(paints)
-            rows.append((f"sidebar first paint, {total:,} sessions ({drawn} drawn)", first_paint, "ms",
-                         "≤ 200 ms", first_paint <= 200))
+            rows.append(
+                (
+                    f"sidebar first paint, {total:,} sessions ({drawn} drawn)",
+                    first_paint,
+                    "ms",
+                    "≤ 200 ms",
+                    first_paint <= 200,
+                )
+            )
 
             # A 1,000-message session with code blocks and tool cards.
             probe = served.api.post("/api/sessions", json={"title": "probe"}).json()
             shape = served.api.get(f"/api/sessions/{probe['id']}/export?format=json").json()
-            long = served.api.post("/api/sessions/import", json={
-                "format": shape["format"], "version": shape["version"],
-                "session": {"title": "Long session"}, "messages": long_session_export(1000)}).json()
+            long = served.api.post(
+                "/api/sessions/import",
+                json={
+                    "format": shape["format"],
+                    "version": shape["version"],
+                    "session": {"title": "Long session"},
+                    "messages": long_session_export(1000),
+                },
+            ).json()
             page.wait_for_selector("body[data-ready=true]")
             shows = []
             for _ in range(5):
                 page.evaluate("() => { location.hash = '#/new'; }")
-                page.wait_for_function("() => document.querySelectorAll('#messages .turn').length === 0")
+                page.wait_for_function(
+                    "() => document.querySelectorAll('#messages .turn').length === 0"
+                )
                 shows.append(page.evaluate(SHOW_SESSION, long["id"]))
             show = statistics.median(shows)
             page.evaluate("() => { location.hash = '#/new'; }")
-            rows.append(("open a 1,000-message session (code, tools)", show, "ms", "≤ 300 ms", show <= 300))
+            rows.append(
+                ("open a 1,000-message session (code, tools)", show, "ms", "≤ 300 ms", show <= 300)
+            )
 
             # A 2,000-token answer at 200 tokens/s: the longest main-thread task while it streams.
             page.evaluate("() => { location.hash = '#/new'; }")
-            page.wait_for_function("() => document.querySelectorAll('#messages .turn').length === 0")
+            page.wait_for_function(
+                "() => document.querySelectorAll('#messages .turn').length === 0"
+            )
             words = []
             for i in range(2000):
                 words.append(f"word{i}")
@@ -147,8 +197,15 @@ def main() -> list[tuple[str, float, str, str, bool]]:
             page.wait_for_selector(".turn.assistant[data-status=completed]", timeout=60_000)
             tasks = page.evaluate("window.__longtasks")
             longest = max(tasks, default=0.0)
-            rows.append((f"2,000-token stream at 200 tok/s: longest task ({len(tasks)} over 50 ms)",
-                         longest, "ms", "no task > 50 ms", longest <= 50))
+            rows.append(
+                (
+                    f"2,000-token stream at 200 tok/s: longest task ({len(tasks)} over 50 ms)",
+                    longest,
+                    "ms",
+                    "no task > 50 ms",
+                    longest <= 50,
+                )
+            )
             context.close()
         finally:
             browser.close()

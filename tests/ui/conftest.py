@@ -19,8 +19,13 @@ from tests.fakes import FakeOpenAIServer
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -29,16 +34,37 @@ class Served:
     """One ``hearth serve --port 0`` subprocess on its own data folder."""
 
     def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
-                    "HEARTH_SECRETS_BACKEND": "file", "HEARTH_DATA_DIR": str(data_dir)}
+        full_env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "HEARTH_SECRETS_BACKEND": "file",
+            "HEARTH_DATA_DIR": str(data_dir),
+        }
         for name in ("HEARTH_BASE_URL", "HEARTH_API_KEY", "HEARTH_MODEL", "HEARTH_TOKEN"):
             full_env.pop(name, None)
         full_env.update(env)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "desktop.cli", "serve", "--port", "0", "--data-dir", str(data_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT)
+            [
+                sys.executable,
+                "-m",
+                "desktop.cli",
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=full_env,
+            cwd=ROOT,
+        )
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: lines.put(self.process.stdout.readline()), daemon=True).start()
+        threading.Thread(
+            target=lambda: lines.put(self.process.stdout.readline()), daemon=True
+        ).start()
         try:
             line = lines.get(timeout=20).strip()
         except queue.Empty:
@@ -48,8 +74,9 @@ class Served:
             raise RuntimeError(f"hearth serve did not start: {self.process.stderr.read()}")
         self.sign_in_url = line
         self.url, self.token = line.split("/?token=")
-        self.api = httpx.Client(base_url=self.url, timeout=10,
-                                headers={"Authorization": f"Bearer {self.token}"})
+        self.api = httpx.Client(
+            base_url=self.url, timeout=10, headers={"Authorization": f"Bearer {self.token}"}
+        )
 
     def new_session(self, **body: Any) -> dict:
         answer = self.api.post("/api/sessions", json=body)
@@ -78,7 +105,11 @@ def fake():
 
 
 def fake_env(fake: FakeOpenAIServer) -> dict[str, str]:
-    return {"HEARTH_BASE_URL": fake.base_url, "HEARTH_MODEL": "fake-model", "HEARTH_API_KEY": "sk-fake"}
+    return {
+        "HEARTH_BASE_URL": fake.base_url,
+        "HEARTH_MODEL": "fake-model",
+        "HEARTH_API_KEY": "sk-fake",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +129,9 @@ def browser():
 
 def open_page(browser, served: Served, *, theme: str | None = None, viewport=None, path: str = ""):
     """A fresh signed-in page, ready (the app sets body[data-ready])."""
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 820},
-                                  color_scheme=theme or "light")
+    context = browser.new_context(
+        viewport=viewport or {"width": 1280, "height": 820}, color_scheme=theme or "light"
+    )
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.url)
     context.set_default_timeout(15000)
     page = context.new_page()

@@ -20,7 +20,8 @@ RUN_AXE = """async () => {
   });
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map((n) => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n")[1]),
+    nodes: v.nodes.map((n) =>
+      n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n")[1]),
   }));
 }"""
 
@@ -39,7 +40,9 @@ def serious_violations(page) -> list[dict]:
 def assert_clean(page, view: str) -> None:
     found = serious_violations(page)
     assert found == [], f"{view}: " + "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"][:6]) for v in found)
+        f"{v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"][:6])
+        for v in found
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +57,11 @@ def send(page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
-RICH = ("Here is what I found:\n\n```python\ndef add(a, b):\n    return a + b  # sum\n```\n\n"
-        "| file | size |\n|---|---|\n| a.txt | 3 |\n\n- [x] listed\n- [ ] written\n\n"
-        "See [the docs](https://example.com/docs) and `inline code`.")
+RICH = (
+    "Here is what I found:\n\n```python\ndef add(a, b):\n    return a + b  # sum\n```\n\n"
+    "| file | size |\n|---|---|\n| a.txt | 3 |\n\n- [x] listed\n- [ ] written\n\n"
+    "See [the docs](https://example.com/docs) and `inline code`."
+)
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -86,7 +91,9 @@ def test_axe_settings_and_first_run(browser, bare_server, theme):
     page = open_page(browser, bare_server, theme=theme)
     page.locator("#first-run .local-servers li").first.wait_for()
     page.wait_for_function(
-        "() => !document.querySelector('#first-run .local-servers')?.textContent.includes('Looking')")
+        "() => !document.querySelector('#first-run .local-servers')"
+        "?.textContent.includes('Looking')"
+    )
     assert_clean(page, f"first run ({theme})")
     page.click("#open-settings")
     page.locator("#settings-dialog form.add-provider").wait_for()
@@ -118,8 +125,11 @@ SIDEBAR_CLOSED = """() => !document.body.classList.contains("sidebar-open")
 
 
 # 1280x820 at 200 % zoom is a 640x410 CSS viewport; a phone is 390 wide.
-@pytest.mark.parametrize("viewport", [{"width": 640, "height": 410}, {"width": 390, "height": 760}],
-                         ids=["zoom-200", "phone"])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 640, "height": 410}, {"width": 390, "height": 760}],
+    ids=["zoom-200", "phone"],
+)
 def test_small_viewports_keep_composer_send_and_sidebar_usable(browser, server, fake, viewport):
     session = server.new_session(title="Small screens")
     page = open_page(browser, server, viewport=viewport, path=f"#/s/{session['id']}")
@@ -158,7 +168,9 @@ def test_small_viewports_keep_composer_send_and_sidebar_usable(browser, server, 
 FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return "body";
-  if (el.closest("#session-list")) return el.matches(".session-link") ? "session" : "session-action";
+  if (el.closest("#session-list")) {
+    return el.matches(".session-link") ? "session" : "session-action";
+  }
   return el.id || el.className || el.tagName;
 }"""
 

@@ -36,7 +36,9 @@ def test_send_streams_the_answer(page, fake):
     page.wait_for_selector(".turn.user .bubble >> text=Say something long")
     # Part of the answer shows while the model is still holding the rest back.
     page.wait_for_function(
-        "() => (document.querySelector('.turn.assistant .md')?.textContent || '').startsWith('Streaming works')")
+        "() => (document.querySelector('.turn.assistant .md')?.textContent || '')"
+        ".startsWith('Streaming works')"
+    )
     assert page.locator("#stop").is_visible()
     assert page.locator(".session.running").count() == 1
     hold.set()
@@ -54,9 +56,13 @@ def test_send_streams_the_answer(page, fake):
 
 
 def test_markdown_table_code_and_copy(page, fake):
-    fake.reply(text=("| name | size |\n|---|---|\n| a.txt | 3 |\n\n"
-                     "```python\ndef add(a, b):\n    return a + b\n```\n\n- [x] done\n- [ ] todo\n"),
-               chunks=12)
+    fake.reply(
+        text=(
+            "| name | size |\n|---|---|\n| a.txt | 3 |\n\n"
+            "```python\ndef add(a, b):\n    return a + b\n```\n\n- [x] done\n- [ ] todo\n"
+        ),
+        chunks=12,
+    )
     send(page, "Show me markdown")
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     answer = last_answer(page)
@@ -101,7 +107,9 @@ def test_hostile_model_output_is_inert(page, fake):
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     md = last_answer(page).locator(".md")
     assert page.dialogs == []
-    assert md.locator("script, iframe, object, embed, form, svg, style, textarea, button").count() == 0
+    assert (
+        md.locator("script, iframe, object, embed, form, svg, style, textarea, button").count() == 0
+    )
     assert md.locator("[onerror], [ontoggle], [style], [id], [name]").count() == 0
     assert md.locator(".approval, .pending").count() == 0
     hrefs = md.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
@@ -178,7 +186,9 @@ def test_stop_with_button_and_escape(page, fake):
     hold = threading.Event()
     fake.reply(text="partial answer that goes on and on", chunks=10, hold=hold, hold_after=3)
     send(page, "Talk until stopped")
-    page.wait_for_function("() => document.querySelector('.turn.assistant .md')?.textContent.length > 0")
+    page.wait_for_function(
+        "() => document.querySelector('.turn.assistant .md')?.textContent.length > 0"
+    )
     page.click("#stop")
     page.wait_for_selector(".turn.assistant[data-status=cancelled]")
     assert "Stopped." in last_answer(page).inner_text()
@@ -188,7 +198,9 @@ def test_stop_with_button_and_escape(page, fake):
     fake.reply(text="second partial answer that goes on", chunks=10, hold=hold2, hold_after=3)
     send(page, "Again")
     page.wait_for_function(
-        "() => document.querySelectorAll('.turn.assistant')[1]?.querySelector('.md')?.textContent.length > 0")
+        "() => document.querySelectorAll('.turn.assistant')[1]"
+        "?.querySelector('.md')?.textContent.length > 0"
+    )
     page.keyboard.press("Escape")
     page.wait_for_selector(".turn.assistant:nth-of-type(4)[data-status=cancelled]")
     hold2.set()
@@ -198,12 +210,16 @@ def test_reload_mid_stream_resumes_without_duplicates(page, fake, server):
     hold = threading.Event()
     fake.reply(text=ANSWER, chunks=40, hold=hold, hold_after=20)
     send(page, "Survive a reload")
-    page.wait_for_function("() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 20")
+    page.wait_for_function(
+        "() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 20"
+    )
     session_id = page.evaluate("location.hash").split("/")[-1]
     assert server.session(session_id)["active_run"] is not None
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    page.wait_for_function("() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 20")
+    page.wait_for_function(
+        "() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 20"
+    )
     assert page.locator(".turn.assistant").count() == 1
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
@@ -242,15 +258,20 @@ def test_dropped_connection_shows_reconnecting_then_resumes(page, fake, server):
         calls.append(int(headers.get("last-event-id") or after or 0))
         if len(calls) == 1:
             run_id = route.request.url.split("/api/runs/")[1].split("/")[0]
-            route.fulfill(status=200, headers={"Content-Type": "text/event-stream"},
-                          body=first_events(server, run_id))
+            route.fulfill(
+                status=200,
+                headers={"Content-Type": "text/event-stream"},
+                body=first_events(server, run_id),
+            )
         else:
             route.continue_()
 
     page.route("**/api/runs/*/events*", cut_first_stream)
     send(page, "Survive a dropped stream")
     page.wait_for_selector("#connection:has-text('Reconnecting')")
-    page.wait_for_function("() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 5")
+    page.wait_for_function(
+        "() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 5"
+    )
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     assert last_answer(page).locator(".md").inner_text() == ANSWER
@@ -287,7 +308,9 @@ def test_retry_and_regenerate_keep_the_session_and_earlier_messages(page, fake, 
     stored = server.session(session_id)["messages"]
     assert stored[:2] == before  # untouched: same ids, content, status
     assert [(m["role"], m["content"]) for m in stored[2:]] == [
-        ("user", "Fail please"), ("assistant", "Now it works.")]
+        ("user", "Fail please"),
+        ("assistant", "Now it works."),
+    ]
     # Regenerate: the same question again, the old answer replaced, nothing else touched.
     fake.reply(text="A regenerated answer.")
     page.locator(".turn.assistant").last.get_by_role("button", name="Regenerate").click()
@@ -296,7 +319,9 @@ def test_retry_and_regenerate_keep_the_session_and_earlier_messages(page, fake, 
     stored = server.session(session_id)["messages"]
     assert stored[:2] == before
     assert [(m["role"], m["content"]) for m in stored[2:]] == [
-        ("user", "Fail please"), ("assistant", "A regenerated answer.")]
+        ("user", "Fail please"),
+        ("assistant", "A regenerated answer."),
+    ]
     assert fake.last_body["messages"][-1]["content"] == "Fail please"
     assert session_ids(server) - {session_id} == others  # no copy made, none deleted
     assert session_id_of(page) == session_id
@@ -306,17 +331,28 @@ def import_session(server, title: str, messages: list[dict]) -> dict:
     probe = server.new_session(title="probe")
     exported = server.api.get(f"/api/sessions/{probe['id']}/export?format=json").json()
     server.api.delete(f"/api/sessions/{probe['id']}")
-    answer = server.api.post("/api/sessions/import", json={
-        "format": exported["format"], "version": exported["version"],
-        "session": {"title": title}, "messages": messages})
+    answer = server.api.post(
+        "/api/sessions/import",
+        json={
+            "format": exported["format"],
+            "version": exported["version"],
+            "session": {"title": title},
+            "messages": messages,
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
 def test_interrupted_turn_offers_continue_and_retry(browser, server, fake):
-    session = import_session(server, "Cut off", [
-        {"role": "user", "content": "Tell me a story"},
-        {"role": "assistant", "content": "Once upon a", "status": "interrupted"}])
+    session = import_session(
+        server,
+        "Cut off",
+        [
+            {"role": "user", "content": "Tell me a story"},
+            {"role": "assistant", "content": "Once upon a", "status": "interrupted"},
+        ],
+    )
     page = open_page(browser, server, path=f"#/s/{session['id']}")
     page.wait_for_selector(".turn.assistant[data-status=interrupted]")
     answer = last_answer(page)
@@ -356,7 +392,9 @@ def test_running_marker_follows_the_server_also_for_runs_started_elsewhere(page,
     row.locator("a").click()
     page.wait_for_selector("#stop:visible")
     page.wait_for_function(
-        "() => (document.querySelector('.turn.assistant .md')?.textContent || '').startsWith('Busy')")
+        "() => (document.querySelector('.turn.assistant .md')?.textContent || '')"
+        ".startsWith('Busy')"
+    )
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     page.wait_for_selector(f"#session-list li.session:not(.running)[data-id='{other['id']}']")
@@ -384,8 +422,12 @@ def test_failed_tool_result_is_an_error_card_after_reload(page, fake, server, tm
     session = server.new_session(title="Tools", workspace=str(tmp_path))
     page.goto(f"{server.url}/#/s/{session['id']}")
     page.wait_for_selector("#chat-title:has-text('Tools')")
-    fake.reply(tool_calls=[{"name": "read_file", "arguments": {"path": "notes.txt"}},
-                           {"name": "read_file", "arguments": {"path": "missing.txt"}}])
+    fake.reply(
+        tool_calls=[
+            {"name": "read_file", "arguments": {"path": "notes.txt"}},
+            {"name": "read_file", "arguments": {"path": "missing.txt"}},
+        ]
+    )
     fake.reply(text="One read, one failed.")
     send(page, "Read two files")
     page.wait_for_selector(".turn.assistant[data-status=completed]")
@@ -400,7 +442,9 @@ def test_failed_tool_result_is_an_error_card_after_reload(page, fake, server, tm
         assert "missing.txt" in cards.nth(1).locator(".tool-output").inner_text()
 
     check()
-    statuses = [m["status"] for m in server.session(session["id"])["messages"] if m["role"] == "tool"]
+    statuses = [
+        m["status"] for m in server.session(session["id"])["messages"] if m["role"] == "tool"
+    ]
     assert statuses == ["complete", "error"]
     page.reload()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
@@ -409,16 +453,36 @@ def test_failed_tool_result_is_an_error_card_after_reload(page, fake, server, tm
 
 def test_stored_tool_status_decides_not_the_text(browser, server):
     """A result that merely starts with "Error: " is not a failure; status "error" is."""
-    session = import_session(server, "Statuses", [
-        {"role": "user", "content": "Check"},
-        {"role": "assistant", "content": "", "tool_calls": [
-            {"id": "c1", "name": "read_file", "arguments": "{\"path\": \"a\"}"},
-            {"id": "c2", "name": "read_file", "arguments": "{\"path\": \"b\"}"}]},
-        {"role": "tool", "tool_call_id": "c1", "name": "read_file", "status": "complete",
-         "content": "Error: this line is just what the file says"},
-        {"role": "tool", "tool_call_id": "c2", "name": "read_file", "status": "error",
-         "content": "The file could not be read"},
-        {"role": "assistant", "content": "Done."}])
+    session = import_session(
+        server,
+        "Statuses",
+        [
+            {"role": "user", "content": "Check"},
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {"id": "c1", "name": "read_file", "arguments": '{"path": "a"}'},
+                    {"id": "c2", "name": "read_file", "arguments": '{"path": "b"}'},
+                ],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "c1",
+                "name": "read_file",
+                "status": "complete",
+                "content": "Error: this line is just what the file says",
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "c2",
+                "name": "read_file",
+                "status": "error",
+                "content": "The file could not be read",
+            },
+            {"role": "assistant", "content": "Done."},
+        ],
+    )
     stored = [m["status"] for m in server.session(session["id"])["messages"] if m["role"] == "tool"]
     assert stored == ["complete", "error"]
     page = open_page(browser, server, path=f"#/s/{session['id']}")
@@ -434,9 +498,14 @@ def test_screenshots_light_and_dark(browser, server, fake):
     for theme in ("light", "dark"):
         page = open_page(browser, server, theme=theme, viewport={"width": 1280, "height": 1100})
         fake.reply(tool_calls=[{"name": "list_directory", "arguments": {"path": "."}}])
-        fake.reply(text=("Here you go:\n\n```js\nconst total = items.reduce((a, b) => a + b, 0); // sum\n```"
-                         "\n\n| file | lines |\n|---|---|\n| main.js | 236 |\n| view.js | 54 |\n"),
-                   reasoning="Thinking about it.", usage={"prompt_tokens": 812, "completion_tokens": 64})
+        fake.reply(
+            text=(
+                "Here you go:\n\n```js\nconst total = items.reduce((a, b) => a + b, 0); // sum\n```"
+                "\n\n| file | lines |\n|---|---|\n| main.js | 236 |\n| view.js | 54 |\n"
+            ),
+            reasoning="Thinking about it.",
+            usage={"prompt_tokens": 812, "completion_tokens": 64},
+        )
         send(page, f"Screenshot in {theme}")
         page.wait_for_selector(".turn.assistant[data-status=completed]")
         page.locator(".tool-card").first.locator("summary").click()
@@ -455,13 +524,24 @@ def test_screenshots_light_and_dark(browser, server, fake):
 
 
 def test_long_session_draws_the_last_turns_then_earlier_ones_on_scroll(browser, server):
-    exported = server.api.get(f"/api/sessions/{server.new_session(title='y')['id']}/export?format=json").json()
+    exported = server.api.get(
+        f"/api/sessions/{server.new_session(title='y')['id']}/export?format=json"
+    ).json()
     messages = []
     for i in range(150):
-        messages += [{"role": "user", "content": f"question {i}"}, {"role": "assistant", "content": f"answer {i}"}]
-    session = server.api.post("/api/sessions/import", json={
-        "format": exported["format"], "version": exported["version"],
-        "session": {"title": "Long"}, "messages": messages}).json()
+        messages += [
+            {"role": "user", "content": f"question {i}"},
+            {"role": "assistant", "content": f"answer {i}"},
+        ]
+    session = server.api.post(
+        "/api/sessions/import",
+        json={
+            "format": exported["format"],
+            "version": exported["version"],
+            "session": {"title": "Long"},
+            "messages": messages,
+        },
+    ).json()
     page = open_page(browser, server, path=f"#/s/{session['id']}")
     page.wait_for_selector(".turn.assistant >> text=answer 149")
     drawn = page.locator("#messages .turn").count()
@@ -471,7 +551,9 @@ def test_long_session_draws_the_last_turns_then_earlier_ones_on_scroll(browser, 
     while page.locator("#messages .earlier").count():
         count = page.locator("#messages .turn").count()
         page.evaluate("document.querySelector('#scroller').scrollTop = 0")
-        page.wait_for_function(f"() => document.querySelectorAll('#messages .turn').length > {count}")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('#messages .turn').length > {count}"
+        )
     page.locator(".turn.user >> text=question 0").wait_for()
     assert page.locator("#messages .turn").count() == 300
     page.context.close()

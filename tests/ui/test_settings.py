@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,7 +22,9 @@ def bare_server(tmp_path_factory):
 
 class _Models(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
-        body = json.dumps({"object": "list", "data": [{"id": "local-model", "object": "model"}]}).encode()
+        body = json.dumps(
+            {"object": "list", "data": [{"id": "local-model", "object": "model"}]}
+        ).encode()
         self.send_response(200 if self.path.startswith("/v1/models") else 404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -9,12 +9,21 @@ from tests.ui.conftest import open_page
 
 
 def import_session(server, title: str, messages: list[dict], updated_at: str | None = None) -> dict:
-    probe = server.api.get(f"/api/sessions/{server.new_session(title='probe')['id']}/export?format=json").json()
+    probe = server.api.get(
+        f"/api/sessions/{server.new_session(title='probe')['id']}/export?format=json"
+    ).json()
     session = {"title": title}
     if updated_at:
         session.update(created_at=updated_at, updated_at=updated_at)
-    answer = server.api.post("/api/sessions/import", json={
-        "format": probe["format"], "version": probe["version"], "session": session, "messages": messages})
+    answer = server.api.post(
+        "/api/sessions/import",
+        json={
+            "format": probe["format"],
+            "version": probe["version"],
+            "session": session,
+            "messages": messages,
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -24,10 +33,17 @@ def item(page, session_id: str):
 
 
 def test_groups_search_snippets_and_paging(browser, server):
-    import_session(server, "Ancient history", [{"role": "user", "content": "old"}], "2020-01-01T00:00:00Z")
-    target = import_session(server, "Gardening notes", [
-        {"role": "user", "content": "How deep should I plant the zucchiniflower seeds?"},
-        {"role": "assistant", "content": "About two centimetres."}])
+    import_session(
+        server, "Ancient history", [{"role": "user", "content": "old"}], "2020-01-01T00:00:00Z"
+    )
+    target = import_session(
+        server,
+        "Gardening notes",
+        [
+            {"role": "user", "content": "How deep should I plant the zucchiniflower seeds?"},
+            {"role": "assistant", "content": "About two centimetres."},
+        ],
+    )
     for i in range(70):
         server.new_session(title=f"Filler {i}")
     page = open_page(browser, server)
@@ -36,7 +52,9 @@ def test_groups_search_snippets_and_paging(browser, server):
     # Only the first page is drawn; scrolling loads more.
     assert page.locator("#session-list li.session").count() == 50
     page.locator("#session-list li.session").last.scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelectorAll('#session-list li.session').length > 50")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#session-list li.session').length > 50"
+    )
     page.locator("#session-list .group", has_text="Older").wait_for()
 
     page.keyboard.press("Control+k")
@@ -54,8 +72,11 @@ def test_groups_search_snippets_and_paging(browser, server):
 
 
 def test_snippet_markup_is_text_not_html(browser, server):
-    hostile = import_session(server, "Hostile title <img src=x onerror=alert(1)>", [
-        {"role": "user", "content": "needleword <img src=x onerror=alert(2)> <b>bold</b>"}])
+    hostile = import_session(
+        server,
+        "Hostile title <img src=x onerror=alert(1)>",
+        [{"role": "user", "content": "needleword <img src=x onerror=alert(2)> <b>bold</b>"}],
+    )
     page = open_page(browser, server)
     page.fill("#search", "needleword")
     page.wait_for_selector("#list-status:has-text('1 match')")
@@ -80,7 +101,9 @@ def test_rename_pin_delete_and_undo(browser, server):
     row.hover()
     row.get_by_role("button", name="Pin Renamed in place").click()
     page.wait_for_function(
-        "id => document.querySelector('#session-list li.session.pinned')?.dataset.id === id", arg=session["id"])
+        "id => document.querySelector('#session-list li.session.pinned')?.dataset.id === id",
+        arg=session["id"],
+    )
     assert page.locator("#session-list .group").first.text_content() == "Pinned"
     assert server.session(session["id"])["pinned"] is True
 
@@ -95,7 +118,9 @@ def test_rename_pin_delete_and_undo(browser, server):
     row.hover()
     row.get_by_role("button", name="Delete Renamed in place").click()
     page.locator(".toast").wait_for(state="detached", timeout=10000)
-    page.wait_for_function("id => !document.querySelector(`#session-list li[data-id='${id}']`)", arg=session["id"])
+    page.wait_for_function(
+        "id => !document.querySelector(`#session-list li[data-id='${id}']`)", arg=session["id"]
+    )
     assert server.api.get(f"/api/sessions/{session['id']}").status_code == 404
     page.context.close()
 
@@ -164,7 +189,9 @@ def test_edit_last_message_replaces_it_in_the_same_session(browser, server, fake
     page.wait_for_selector(".turn.assistant[data-status=completed] >> text=Answer to the typo.")
     session_id = page.evaluate("location.hash").split("/")[-1]
     before = server.session(session_id)["messages"]
-    sessions_before = {s["id"] for s in server.api.get("/api/sessions?limit=500").json()["sessions"]}
+    sessions_before = {
+        s["id"] for s in server.api.get("/api/sessions?limit=500").json()["sessions"]
+    }
 
     # Esc leaves editing without touching anything.
     page.locator(".turn.user.last").get_by_role("button", name="Edit").click()
@@ -183,12 +210,16 @@ def test_edit_last_message_replaces_it_in_the_same_session(browser, server, fake
     assert page.locator("#composer-editing").is_hidden()
     assert page.evaluate("location.hash").split("/")[-1] == session_id
     assert [t.split("\n")[0] for t in page.locator(".turn.user .bubble").all_inner_texts()] == [
-        "First question", "What is 2+2?"]
+        "First question",
+        "What is 2+2?",
+    ]
     assert "Answer to the typo." not in page.inner_text("#messages")
     stored = server.session(session_id)["messages"]
     assert stored[:2] == before[:2]  # the earlier turn is untouched (same ids and content)
     assert [(m["role"], m["content"]) for m in stored[2:]] == [
-        ("user", "What is 2+2?"), ("assistant", "Four.")]
+        ("user", "What is 2+2?"),
+        ("assistant", "Four."),
+    ]
     sessions_after = {s["id"] for s in server.api.get("/api/sessions?limit=500").json()["sessions"]}
     assert sessions_after == sessions_before  # no copy, nothing deleted
     assert bystander["id"] in sessions_after

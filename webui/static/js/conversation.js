@@ -23,11 +23,21 @@ wireCopyButtons(list);
 scroller.addEventListener("scroll", () => {
   stick = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
   jump.hidden = stick;
+  // Near the top with turns not drawn yet: draw them (the observer below may not fire again
+  // when the button never left its margin between two quick scrolls).
+  if (earlier.length && scroller.scrollTop < 300) drawEarlier();
 }, { passive: true });
 jump.addEventListener("click", () => { stick = true; toBottom(); });
 // A reader at the bottom stays there when the pane changes size (window resized, phone turned,
 // composer grown); content growing above (a card opened) does not pull the reader down.
-new ResizeObserver(() => { if (stick) toBottom(); }).observe(scroller);
+let paneSize = "";
+new ResizeObserver(() => {
+  const size = `${scroller.clientWidth}x${scroller.clientHeight}`;
+  if (size === paneSize) return; // the first call, or nothing that matters changed
+  const first = !paneSize;
+  paneSize = size;
+  if (stick && !first) toBottom();
+}).observe(scroller);
 // Editing or regenerating waits for the live answer to end: hide Edit meanwhile.
 on("live", () => list.classList.toggle("is-live", Boolean(liveRunId())));
 
