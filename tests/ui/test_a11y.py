@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import Served, open_page
+from tests.ui.conftest import Served, open_page, shoot
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 THEMES = ("light", "dark")
@@ -162,6 +162,39 @@ def test_small_viewports_keep_composer_send_and_sidebar_usable(browser, server, 
     assert visible_in_viewport(page, "#send")
     assert visible_in_viewport(page, "#composer-input")
     assert_clean(page, f"chat at {viewport['width']}px")
+    page.context.close()
+
+
+PICKER_ROOM = """() => {
+  const picker = document.querySelector("#model-picker");
+  const style = getComputedStyle(picker);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const text = picker.selectedOptions[0].textContent;
+  const box = picker.getBoundingClientRect();
+  return {
+    text, title: picker.title, right: box.right, width: box.width,
+    // the text, the padding and about 20 px for the arrow
+    needed: context.measureText(text).width + parseFloat(style.paddingLeft)
+      + parseFloat(style.paddingRight) + 20,
+  };
+}"""
+
+
+def test_model_picker_name_fits_at_phone_width(browser, server):
+    session = server.new_session(title="A conversation with a long enough title")
+    page = open_page(
+        browser, server, viewport={"width": 390, "height": 760}, path=f"#/s/{session['id']}"
+    )
+    page.wait_for_function("() => document.querySelector('#model-picker').title !== ''")
+    room = page.evaluate(PICKER_ROOM)
+    assert room["text"] == "Default (fake-model)"
+    assert room["title"] == "Default (fake-model)"  # the whole name, when it must be cut
+    assert room["right"] <= 390
+    assert room["needed"] <= room["width"], room
+    assert visible_in_viewport(page, "#export-menu summary")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    shoot(page, "header-phone")
     page.context.close()
 
 

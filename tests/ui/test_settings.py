@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.ui.conftest import Served, open_page, shoot
+from tests.ui.test_a11y import assert_clean
 
 SECRET = "sk-test-NEVER-SHOWN-4f9c2a"
 
@@ -142,4 +143,68 @@ def test_settings_persist_and_theme_applies(browser, bare_server):
     dialog.get_by_role("button", name="Save settings").click()
     dialog.locator(".test-result.ok:has-text('Saved')").wait_for()
     shoot(page, "settings-light")
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def broken_settings_server(tmp_path_factory):
+    """A data folder (its name holds markup, to show the sentence is text) whose settings file
+    is not JSON."""
+    data = tmp_path_factory.mktemp("ui-<b>bold-")
+    (data / "config").mkdir()
+    (data / "config" / "settings.json").write_text("{ broken", encoding="utf-8")
+    served = Served(data, {})
+    yield served
+    served.close()
+
+
+def test_unreadable_settings_file_is_shown_until_saved(browser, broken_settings_server):
+    served = broken_settings_server
+    problem = served.api.get("/api/settings").json()["problem"]
+    assert problem and "could not be read" in problem and "<b>bold" in problem
+    page = open_page(browser, served)
+    patches = []
+    page.on(
+        "request",
+        lambda r: (
+            patches.append(r.post_data_json)
+            if r.method == "PATCH" and r.url.endswith("/api/settings")
+            else None
+        ),
+    )
+    settings_button = page.locator("#open-settings")
+    settings_button.locator(".problem-marker").wait_for()
+    assert settings_button.get_attribute("title") == problem
+    settings_button.click()
+    dialog = page.locator("#settings-dialog")
+    notice = dialog.locator(".settings-problem")
+    notice.wait_for()
+    assert problem in notice.inner_text()
+    assert dialog.locator("b").count() == 0  # the sentence went in as text
+    shoot(page, "settings-problem")
+    assert_clean(page, "settings with a problem")
+    # Dismiss folds it away, not for good: a button brings it back.
+    notice.get_by_role("button", name="Dismiss").click()
+    notice.wait_for(state="detached")
+    dialog.get_by_role("button", name="Show the settings file problem").click()
+    notice.wait_for()
+    assert problem in notice.inner_text()
+    # Closing and opening Settings again still shows it, and so does a reload.
+    dialog.get_by_role("button", name="Close").click()
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#open-settings")
+    notice.wait_for()
+    # Saving writes a good file (the broken one is kept aside): the notice and marker go.
+    dialog.get_by_label("System prompt").fill("Be brief.")
+    dialog.get_by_role("button", name="Save settings").click()
+    dialog.locator(".test-result.ok:has-text('Saved')").wait_for()
+    notice.wait_for(state="detached")
+    assert dialog.get_by_role("button", name="Show the settings file problem").count() == 0
+    assert settings_button.locator(".problem-marker").count() == 0
+    assert settings_button.get_attribute("title") is None
+    assert patches and all("problem" not in body for body in patches)
+    assert served.api.get("/api/settings").json()["problem"] is None
+    config = served.api.get("/api/settings").json()
+    assert config["system_prompt"] == "Be brief."
     page.context.close()

@@ -42,7 +42,6 @@ export const api = {
   getSession: (id) => request("GET", `/api/sessions/${enc(id)}`),
   updateSession: (id, body) => request("PATCH", `/api/sessions/${enc(id)}`, body),
   deleteSession: (id, options) => request("DELETE", `/api/sessions/${enc(id)}`, undefined, options),
-  exportSession: (id, format) => request("GET", `/api/sessions/${enc(id)}/export?format=${format}`),
   importSession: (data) => request("POST", "/api/sessions/import", data),
   startRun: (sessionId, body) => request("POST", `/api/sessions/${enc(sessionId)}/runs`, body),
   getRun: (id) => request("GET", `/api/runs/${enc(id)}`),

@@ -35,7 +35,7 @@ export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
     grow();
   });
   stop.addEventListener("click", () => handlers.onStop());
-  picker.addEventListener("change", () => pickModel(picker.value));
+  picker.addEventListener("change", () => { nameModel(); pickModel(picker.value); });
   on("live", () => refreshState());
 }
 
@@ -121,6 +121,14 @@ export async function refreshModels() {
   }
   picker.value = current;
   picker.disabled = !usableProvider();
+  nameModel();
+}
+
+// The whole name of the chosen model, for when a narrow window cuts it short.
+function nameModel() {
+  const option = picker.selectedOptions[0];
+  const group = option?.parentElement?.tagName === "OPTGROUP" ? `${option.parentElement.label}: ` : "";
+  picker.title = option ? group + option.textContent : "";
 }
 
 function defaultLabel() {

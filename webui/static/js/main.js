@@ -5,6 +5,7 @@ import {
   clearInput, focusInput, forgetModels, initComposer, loadDraft, refreshModels, refreshState, setEditing, setText,
 } from "./composer.js";
 import { liveRunId, onTurnAction, showSession, startTurn, stopFollowing } from "./conversation.js";
+import { initDesktop } from "./desktop.js";
 import { drawFirstRun } from "./firstrun.js";
 import { loadSettings, openSettings } from "./settings.js";
 import { initShortcuts } from "./shortcuts.js";
@@ -213,12 +214,24 @@ function newChat() {
   focusInput();
 }
 
+// Ctrl/Cmd+K and the window menu's Search: on a narrow window the search box is in the
+// sidebar lying off screen, so the sidebar opens first.
+function search() {
+  if (matchMedia("(max-width: 760px)").matches && !document.body.classList.contains("sidebar-open")) {
+    document.body.classList.add("sidebar-open");
+    $("#toggle-sidebar").setAttribute("aria-expanded", "true");
+  }
+  focusSearch();
+}
+
 function closeSidebarOnPhone() {
   document.body.classList.remove("sidebar-open");
   $("#toggle-sidebar").setAttribute("aria-expanded", "false");
 }
 
 async function boot() {
+  // First, before anything waits: the window may mark the page while it starts.
+  initDesktop({ newChat, search });
   await loadSettings();
   initComposer({
     onSend: async (text) => {
@@ -242,7 +255,7 @@ async function boot() {
     onStop: stop,
     onOpenSettings: () => openSettings(),
   });
-  initShortcuts({ search: focusSearch, newChat, stop, isLive: () => Boolean(liveRunId()) });
+  initShortcuts({ search, newChat, stop, isLive: () => Boolean(liveRunId()) });
   $("#new-chat").addEventListener("click", newChat);
   // The skip link must not change the hash (that is the router's): it only moves focus.
   $(".skip-link").addEventListener("click", (event) => { event.preventDefault(); focusInput(); });

@@ -1,6 +1,8 @@
 // Settings: model providers (keys are write-only: the key box is always empty, the page only
 // learns whether a key is saved), test connection, default model and provider, system prompt,
-// default workspace, approvals policy and theme.
+// default workspace, approvals policy and theme. When the settings file on disk could not be
+// used, the server says why in `problem`: a notice at the top (Dismiss folds it into a line that
+// opens it again) and a marker on the Settings button, until saving clears it.
 import { api } from "./api.js";
 import { emit, state } from "./state.js";
 import { $, h } from "./view.js";
@@ -15,6 +17,8 @@ export const PRESETS = [
 ];
 
 const dialog = $("#settings-dialog");
+let problemSlot = null; // where the dialog shows the problem, while it is drawn
+let dismissed = null; // the problem sentence the reader folded away
 
 export function applyTheme(theme) {
   const root = document.documentElement;
@@ -30,7 +34,38 @@ export async function loadSettings() {
   state.settings = settings;
   state.providers = providers;
   applyTheme(settings?.theme || "system");
+  showProblem();
   emit("settings");
+}
+
+// The settings file problem, always as text: the marker on the Settings button and the notice.
+function showProblem() {
+  const problem = state.settings?.problem || null;
+  const button = $("#open-settings");
+  button.querySelector(".problem-marker")?.remove();
+  button.querySelector(".problem-label")?.remove();
+  if (problem) {
+    button.append(h("span.problem-marker", { "aria-hidden": "true" }, "!"),
+      h("span.problem-label.visually-hidden", {}, " (the settings file has a problem)"));
+    button.title = problem;
+  } else {
+    button.removeAttribute("title");
+    dismissed = null;
+  }
+  if (!problemSlot) return;
+  if (!problem) {
+    problemSlot.replaceChildren();
+  } else if (dismissed === problem) {
+    problemSlot.replaceChildren(h("button.small.problem-show", { type: "button",
+      onclick: () => { dismissed = null; showProblem(); problemSlot.querySelector("button")?.focus(); } },
+    "Show the settings file problem"));
+  } else {
+    problemSlot.replaceChildren(h("div.notice.warn.settings-problem", {},
+      h("p", {}, h("strong", {}, "Settings file problem: "), problem),
+      h("button.small", { type: "button",
+        onclick: () => { dismissed = problem; showProblem(); problemSlot.querySelector("button")?.focus(); } },
+      "Dismiss")));
+  }
 }
 
 export function openSettings(preset) {
@@ -46,11 +81,14 @@ function field(label, control, hint) {
 
 function draw(presetName) {
   const s = state.settings || {};
+  problemSlot = h("div.problem-slot", { role: "status" });
   dialog.replaceChildren(
     h("div.panel-head", {}, h("h2#settings-title", {}, "Settings"),
       h("button.button.ghost", { type: "button", onclick: () => dialog.close() }, "Close")),
+    problemSlot,
     providersSection(presetName),
     generalSection(s));
+  showProblem();
 }
 
 function providersSection(presetName) {
@@ -175,6 +213,7 @@ function generalSection(s) {
         theme: theme.value,
       });
       applyTheme(state.settings.theme);
+      showProblem();
       status.textContent = "Saved.";
       status.className = "test-result ok";
     } catch (err) {

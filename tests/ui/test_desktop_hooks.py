@@ -1,0 +1,98 @@
+"""The page's side of the desktop window's contract (docs/desktop.md): the window marks the page
+and dispatches `hearth:desktop-ready`; the page then offers Open data folder / Open logs, which
+ask the window through `hearth:desktop` events, and obeys the menu's `hearth:command` events.
+The window is simulated here in Chromium; tests/desktop checks the real one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.conftest import open_page
+
+MARK_AND_ANNOUNCE = """() => {
+  document.documentElement.dataset.desktop = "1";
+  window.dispatchEvent(new Event("hearth:desktop-ready"));
+}"""
+
+RECORD_ASKS = """() => {
+  window.__asked = [];
+  window.addEventListener("hearth:desktop", (event) => window.__asked.push(event.detail));
+}"""
+
+COMMAND = """(command) => window.dispatchEvent(
+  new CustomEvent("hearth:command", { detail: { command } }))"""
+
+ACTIONS = (("Open data folder", "open_data_folder"), ("Open logs", "open_logs"))
+
+
+def foot_button(page, name: str):
+    return page.locator(".sidebar-foot").get_by_role("button", name=name, exact=True)
+
+
+def test_plain_browser_has_no_desktop_actions(page):
+    for name, _ in ACTIONS:
+        assert foot_button(page, name).count() == 0  # hidden: not even in the accessibility tree
+    assert page.evaluate("document.documentElement.dataset.desktop") is None
+    # A hearth:desktop-ready alone (no mark) does not show them either.
+    page.evaluate("window.dispatchEvent(new Event('hearth:desktop-ready'))")
+    assert page.locator("#open-data-folder").is_hidden()
+    assert page.locator("#open-logs").is_hidden()
+
+
+def assert_actions_ask_the_window(page) -> None:
+    page.evaluate(RECORD_ASKS)
+    for index, (name, action) in enumerate(ACTIONS):
+        button = foot_button(page, name)
+        button.wait_for()
+        button.click()
+        page.wait_for_function(f"() => window.__asked.length === {index + 1}")
+        assert page.evaluate("window.__asked")[index] == {"action": action}
+
+
+def test_window_marking_after_load_shows_actions_that_ask_the_window(page):
+    assert page.locator("#open-data-folder").is_hidden()
+    page.evaluate(MARK_AND_ANNOUNCE)
+    assert_actions_ask_the_window(page)
+
+
+def test_window_marking_before_the_modules_load(browser, server):
+    """The window's script may run before main.js: the mark alone is enough."""
+    context = browser.new_context(viewport={"width": 1280, "height": 820})
+    # "interactive" comes when parsing ends, before the deferred module scripts run.
+    context.add_init_script(
+        """document.addEventListener("readystatechange", () => {
+          if (document.readyState !== "interactive") return;
+          document.documentElement.dataset.desktop = "1";
+          window.dispatchEvent(new Event("hearth:desktop-ready"));
+        });"""
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.sign_in_url)
+    page.wait_for_selector("body[data-ready=true]")
+    assert_actions_ask_the_window(page)
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [None, {"width": 390, "height": 760}], ids=["wide", "phone"])
+def test_menu_commands_new_chat_and_search(browser, server, viewport):
+    session = server.new_session(title="Menu commands")
+    page = open_page(browser, server, viewport=viewport, path=f"#/s/{session['id']}")
+    page.wait_for_selector("#chat-title:has-text('Menu commands')")
+    page.evaluate(MARK_AND_ANNOUNCE)
+    page.evaluate(COMMAND, "search")
+    page.wait_for_function("() => document.activeElement.id === 'search'")
+    assert page.locator("#search").is_visible()  # on a phone the sidebar opened for it
+    page.keyboard.press("Escape")
+    page.evaluate(COMMAND, "new-chat")
+    page.wait_for_function("() => location.hash === '#/new'")
+    page.wait_for_selector("#chat-title:text-is('New conversation')")
+    page.wait_for_function("() => document.activeElement.id === 'composer-input'")
+    # An unknown command does nothing (and throws nothing).
+    page.evaluate(COMMAND, "no-such-command")
+    page.evaluate("window.dispatchEvent(new CustomEvent('hearth:command'))")
+    assert page.evaluate("location.hash") == "#/new"
+    assert page.errors == []
+    page.context.close()
