@@ -1,6 +1,7 @@
 import hashlib
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,30 @@ def test_two_processes_on_one_data_dir_never_corrupt_it(paths):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 300 * 3
         assert conn.execute("SELECT count(*) FROM runs WHERE status = 'live'").fetchone()[0] == 0
+
+
+def test_opening_waits_for_another_process_that_holds_a_new_database(paths):
+    """A second process opening the database waits for the lock instead of failing."""
+    paths.create()
+    holder = sqlite3.connect(paths.database, isolation_level=None)
+    holder.execute("CREATE TABLE probe (x)")  # a real file, rollback mode
+    holder.execute("DROP TABLE probe")
+    holder.execute("BEGIN EXCLUSIVE")
+    opened, failed = threading.Event(), []
+
+    def open_store():
+        try:
+            Store(paths).close()
+        except Exception as exc:  # the assertion below shows it
+            failed.append(exc)
+        opened.set()
+
+    thread = threading.Thread(target=open_store)
+    thread.start()
+    assert not opened.wait(0.3)  # still waiting for the lock, not failed
+    holder.execute("COMMIT")
+    holder.close()
+    thread.join(15)
+    assert failed == []
+    with Store(paths) as store:
+        assert store.list_sessions()["total"] == 0
