@@ -27,8 +27,12 @@ def call(name: str, args: Any, ctx: ToolContext) -> ToolResult:
     return run_tool(tool, args, ctx)
 
 
-def page(body: bytes | str, content_type: str = "text/html; charset=utf-8",
-         status: int = 200, **headers: str) -> Route:
+def page(
+    body: bytes | str,
+    content_type: str = "text/html; charset=utf-8",
+    status: int = 200,
+    **headers: str,
+) -> Route:
     data = body.encode() if isinstance(body, str) else body
     return lambda _handler: (status, {"Content-Type": content_type, **headers}, data)
 
@@ -100,9 +104,28 @@ def self_signed_certificate(folder: Path, hostname: str) -> tuple[Path, Path]:
     """(certificate, key) for ``hostname``, made with the openssl command."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
-         "-subj", f"/CN={hostname}", "-addext", f"subjectAltName=DNS:{hostname}"],
-        check=True, capture_output=True, timeout=30,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={hostname}",
+            "-addext",
+            f"subjectAltName=DNS:{hostname}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     return cert, key

@@ -20,8 +20,14 @@ WAIT = 5.0  # seconds a test waits for something that should happen at once
 
 
 def provider_for(fake: FakeModelServer, **overrides: Any):
-    settings = {"kind": fake.wire, "base_url": fake.base_url, "api_key": "sk-test-key",
-                "name": "Fake", "backoff": QUICK, **overrides}
+    settings = {
+        "kind": fake.wire,
+        "base_url": fake.base_url,
+        "api_key": "sk-test-key",
+        "name": "Fake",
+        "backoff": QUICK,
+        **overrides,
+    }
     return make_provider(ProviderConfig(**settings))
 
 
@@ -160,13 +166,19 @@ def tool_calls_sent(fake: FakeModelServer, request_index: int = -1) -> list[dict
         if fake.wire == "openai":
             for call in message.get("tool_calls") or []:
                 function = call["function"]
-                calls.append({"id": call["id"], "name": function["name"],
-                              "arguments": json.loads(function["arguments"])})
+                calls.append(
+                    {
+                        "id": call["id"],
+                        "name": function["name"],
+                        "arguments": json.loads(function["arguments"]),
+                    }
+                )
         elif isinstance(message["content"], list):
             for block in message["content"]:
                 if block.get("type") == "tool_use":
-                    calls.append({"id": block["id"], "name": block["name"],
-                                  "arguments": block["input"]})
+                    calls.append(
+                        {"id": block["id"], "name": block["name"], "arguments": block["input"]}
+                    )
     return calls
 
 

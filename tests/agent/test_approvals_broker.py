@@ -15,8 +15,15 @@ from tests.agent.conftest_turn import WAIT, Events
 class Asker:
     """One request() in a thread, as a run's worker would make it."""
 
-    def __init__(self, broker: ApprovalBroker, *, session: str = "s1", run: str = "r1",
-                 tool: str = "write_file", cancel: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        broker: ApprovalBroker,
+        *,
+        session: str = "s1",
+        run: str = "r1",
+        tool: str = "write_file",
+        cancel: threading.Event | None = None,
+    ) -> None:
         self.events = Events()
         self.cancel = cancel or threading.Event()
         self.outcome: str | None = None
@@ -26,8 +33,13 @@ class Asker:
 
     def _ask(self, broker, session, run, tool):
         self.outcome = broker.request(
-            session_id=session, run_id=run, tool=tool, arguments={"path": "a.txt"},
-            summary=f"Use {tool}", emit=self.events, cancel=self.cancel,
+            session_id=session,
+            run_id=run,
+            tool=tool,
+            arguments={"path": "a.txt"},
+            summary=f"Use {tool}",
+            emit=self.events,
+            cancel=self.cancel,
         )
         self.returned_at = time.monotonic()
 
@@ -46,9 +58,17 @@ def test_request_announces_the_approval_and_waits_for_the_answer():
     asker = Asker(broker)
     approval_id = asker.approval_id()
 
-    assert asker.events.items == [("approval.requested", {
-        "approval_id": approval_id, "tool": "write_file", "arguments": {"path": "a.txt"},
-        "summary": "Use write_file"})]
+    assert asker.events.items == [
+        (
+            "approval.requested",
+            {
+                "approval_id": approval_id,
+                "tool": "write_file",
+                "arguments": {"path": "a.txt"},
+                "summary": "Use write_file",
+            },
+        )
+    ]
     [waiting] = broker.pending()
     assert waiting["approval_id"] == approval_id
     assert waiting["session_id"] == "s1" and waiting["run_id"] == "r1"
@@ -181,8 +201,15 @@ def test_an_emit_that_fails_leaves_no_pending_approval():
         raise RuntimeError("the event log is gone")
 
     with pytest.raises(RuntimeError):
-        broker.request(session_id="s", run_id="r", tool="t", arguments={}, summary="",
-                       emit=broken_emit, cancel=threading.Event())
+        broker.request(
+            session_id="s",
+            run_id="r",
+            tool="t",
+            arguments={},
+            summary="",
+            emit=broken_emit,
+            cancel=threading.Event(),
+        )
     assert broker.pending() == []
 
 
@@ -220,8 +247,10 @@ def test_racing_answers_to_one_approval_count_once():
         except NotFound:
             losses.append(decision)
 
-    threads = [threading.Thread(target=answer, args=(d,))
-               for d in ["allow", "deny", "allow_session", "allow"] * 2]
+    threads = [
+        threading.Thread(target=answer, args=(d,))
+        for d in ["allow", "deny", "allow_session", "allow"] * 2
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -29,13 +29,24 @@ HISTORY = [
     {"role": "assistant", "content": "Apples and bananas."},
     {"role": "user", "content": "Thanks!"},
 ]
-TOOLS = [{"name": "read_file", "description": "Read a file.",
-          "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}]
+TOOLS = [
+    {
+        "name": "read_file",
+        "description": "Read a file.",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+    }
+]
 
 
 def provider_for(fake, **overrides):
-    settings = {"kind": "anthropic", "base_url": fake.base_url, "api_key": "sk-ant-secret",
-                "name": "Fake", "backoff": (0.01,), **overrides}
+    settings = {
+        "kind": "anthropic",
+        "base_url": fake.base_url,
+        "api_key": "sk-ant-secret",
+        "name": "Fake",
+        "backoff": (0.01,),
+        **overrides,
+    }
     return make_provider(ProviderConfig(**settings))
 
 
@@ -53,7 +64,8 @@ def test_history_with_tool_calls_becomes_anthropic_turns(anthropic_fake):
     assert request.path == "/v1/messages"
     # The SDK decides the header: x-api-key in older releases, a bearer token in 2.x.
     assert "sk-ant-secret" in (
-        request.headers.get("x-api-key", ""), request.headers.get("authorization", "")[7:]
+        request.headers.get("x-api-key", ""),
+        request.headers.get("authorization", "")[7:],
     )
     assert "anthropic-version" in request.headers
     body = request.json
@@ -66,10 +78,18 @@ def test_history_with_tool_calls_becomes_anthropic_turns(anthropic_fake):
             "role": "assistant",
             "content": [
                 text("Let me read them."),
-                {"type": "tool_use", "id": "toolu_1", "name": "read_file",
-                 "input": {"path": "a.txt"}},
-                {"type": "tool_use", "id": "toolu_2", "name": "read_file",
-                 "input": {"path": "b.txt"}},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_1",
+                    "name": "read_file",
+                    "input": {"path": "a.txt"},
+                },
+                {
+                    "type": "tool_use",
+                    "id": "toolu_2",
+                    "name": "read_file",
+                    "input": {"path": "b.txt"},
+                },
             ],
         },
         {
@@ -84,8 +104,7 @@ def test_history_with_tool_calls_becomes_anthropic_turns(anthropic_fake):
         {"role": "user", "content": [text("Thanks!")]},
     ]
     assert body["tools"] == [
-        {"name": "read_file", "description": "Read a file.",
-         "input_schema": TOOLS[0]["parameters"]}
+        {"name": "read_file", "description": "Read a file.", "input_schema": TOOLS[0]["parameters"]}
     ]
 
 

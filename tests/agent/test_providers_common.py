@@ -35,8 +35,14 @@ QUICK = (0.01, 0.01, 0.01)
 
 
 def provider_for(fake: FakeModelServer, **overrides):
-    settings = {"kind": fake.wire, "base_url": fake.base_url, "api_key": "sk-secret-123",
-                "name": "Fake", "backoff": QUICK, **overrides}
+    settings = {
+        "kind": fake.wire,
+        "base_url": fake.base_url,
+        "api_key": "sk-secret-123",
+        "name": "Fake",
+        "backoff": QUICK,
+        **overrides,
+    }
     return make_provider(ProviderConfig(**settings))
 
 
@@ -67,8 +73,9 @@ def test_plain_answer_streams_in_chunks(any_fake):
 
 def test_tool_call_assembled_from_fragments(any_fake):
     arguments = '{"path": "notes/todo.md"}'
-    any_fake.reply(tool_calls=[{"id": "call_1", "name": "read_file", "arguments": arguments}],
-                   fragments=4)
+    any_fake.reply(
+        tool_calls=[{"id": "call_1", "name": "read_file", "arguments": arguments}], fragments=4
+    )
     events, error = run(provider_for(any_fake), tools=TOOLS)
     assert error is None
     assert [e for e in events if isinstance(e, ToolCall)] == [
@@ -210,8 +217,9 @@ def test_cancel_while_the_server_stalls_ends_within_a_second(any_fake, before_he
     provider = provider_for(any_fake)
     threads_before = threading.active_count()
     release = threading.Event()
-    reply = any_fake.reply(text="abcdef", chunks=6, hold=release, hold_after=1,
-                           hold_before_headers=before_headers)
+    reply = any_fake.reply(
+        text="abcdef", chunks=6, hold=release, hold_after=1, hold_before_headers=before_headers
+    )
     cancel, first_delta, cancelled_at = threading.Event(), threading.Event(), []
     if before_headers:
         first_delta.set()

@@ -21,7 +21,11 @@ print(json.dumps(loaded))
 def test_importing_providers_loads_no_sdk():
     result = subprocess.run(
         [sys.executable, "-c", PROBE % {"heavy": HEAVY}],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     loaded = json.loads(result.stdout)
     assert loaded["import"] == []

@@ -38,13 +38,24 @@ HISTORY = [
     {"role": "assistant", "content": "a.txt has apples, b.txt has bananas."},
     {"role": "user", "content": "Thanks!"},
 ]
-TOOLS = [{"name": "read_file", "description": "Read a file.",
-          "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}]
+TOOLS = [
+    {
+        "name": "read_file",
+        "description": "Read a file.",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+    }
+]
 
 
 def provider_for(fake, **overrides):
-    settings = {"kind": "openai", "base_url": fake.base_url, "api_key": "sk-secret-123",
-                "name": "Fake", "backoff": (0.01,), **overrides}
+    settings = {
+        "kind": "openai",
+        "base_url": fake.base_url,
+        "api_key": "sk-secret-123",
+        "name": "Fake",
+        "backoff": (0.01,),
+        **overrides,
+    }
     return make_provider(ProviderConfig(**settings))
 
 
@@ -53,8 +64,12 @@ def collect(provider, messages=HISTORY, **kwargs):
 
 
 def test_history_with_tool_calls_becomes_chat_messages(openai_fake):
-    collect(provider_for(openai_fake), tools=TOOLS, system="You are Hearth.",
-            options={"temperature": 0.2})
+    collect(
+        provider_for(openai_fake),
+        tools=TOOLS,
+        system="You are Hearth.",
+        options={"temperature": 0.2},
+    )
     request = openai_fake.model_requests[0]
     assert request.path == "/v1/chat/completions"
     assert request.headers["authorization"] == "Bearer sk-secret-123"
@@ -70,10 +85,16 @@ def test_history_with_tool_calls_becomes_chat_messages(openai_fake):
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": "call_1", "type": "function",
-                 "function": {"name": "read_file", "arguments": '{"path": "a.txt"}'}},
-                {"id": "call_2", "type": "function",
-                 "function": {"name": "read_file", "arguments": '{"path": "b.txt"}'}},
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "read_file", "arguments": '{"path": "a.txt"}'},
+                },
+                {
+                    "id": "call_2",
+                    "type": "function",
+                    "function": {"name": "read_file", "arguments": '{"path": "b.txt"}'},
+                },
             ],
         },
         {"role": "tool", "tool_call_id": "call_1", "content": "apples"},
@@ -113,8 +134,7 @@ def test_reasoning_field_named_reasoning(openai_fake):
 
 
 def test_tool_calls_with_finish_reason_stop_still_finish_as_tool_calls(openai_fake):
-    openai_fake.reply(tool_calls=[{"name": "read_file", "arguments": {"path": "x"}}],
-                      finish="stop")
+    openai_fake.reply(tool_calls=[{"name": "read_file", "arguments": {"path": "x"}}], finish="stop")
     events = collect(provider_for(openai_fake))
     assert events[0] == ToolCall("call_fake_0", "read_file", '{"path": "x"}')
     assert events[-1] == Finish("tool_calls")
@@ -158,9 +178,16 @@ def test_403_is_an_auth_error(openai_fake):
 
 
 def test_out_of_quota_is_not_retried(openai_fake):
-    openai_fake.error(status=429, body={"error": {"message": "You exceeded your current quota",
-                                                  "type": "insufficient_quota",
-                                                  "code": "insufficient_quota"}})
+    openai_fake.error(
+        status=429,
+        body={
+            "error": {
+                "message": "You exceeded your current quota",
+                "type": "insufficient_quota",
+                "code": "insufficient_quota",
+            }
+        },
+    )
     with pytest.raises(ProviderError) as caught:
         collect(provider_for(openai_fake))
     assert caught.value.kind == "rate_limited"

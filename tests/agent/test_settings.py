@@ -78,8 +78,13 @@ def test_update_checks_every_value_before_changing_any(paths):
 def test_changes_persist_across_instances_in_a_private_file(paths, tmp_path):
     settings = make(paths)
     folder = tmp_path / "my work"
-    values = settings.update(theme="dark", approvals="allow_all", allow_private_network=True,
-                             system_prompt="Be kind.", default_workspace=str(folder))
+    values = settings.update(
+        theme="dark",
+        approvals="allow_all",
+        allow_private_network=True,
+        system_prompt="Be kind.",
+        default_workspace=str(folder),
+    )
     assert values["theme"] == "dark" and values["default_workspace"] == str(folder)
 
     again = make(paths)
@@ -124,13 +129,30 @@ def test_a_file_that_is_not_an_object_is_unreadable_too(paths):
 
 def test_bad_values_in_a_good_file_fall_back_to_defaults(paths):
     paths.config.mkdir(parents=True)
-    (paths.config / "settings.json").write_text(json.dumps({
-        "version": 1,
-        "settings": {"theme": "purple", "approvals": "allow_all", "default_provider": "gone"},
-        "providers": [{"id": "ok", "name": "Ok", "kind": "openai", "base_url": None,
-                       "default_model": None, "enabled": True, "has_key": False},
-                      {"id": "bad", "name": "Bad", "kind": "soap"}],
-    }))
+    (paths.config / "settings.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "settings": {
+                    "theme": "purple",
+                    "approvals": "allow_all",
+                    "default_provider": "gone",
+                },
+                "providers": [
+                    {
+                        "id": "ok",
+                        "name": "Ok",
+                        "kind": "openai",
+                        "base_url": None,
+                        "default_model": None,
+                        "enabled": True,
+                        "has_key": False,
+                    },
+                    {"id": "bad", "name": "Bad", "kind": "soap"},
+                ],
+            }
+        )
+    )
 
     settings = make(paths)
 
@@ -169,13 +191,24 @@ def test_workspace_for_creates_the_default_only(paths, tmp_path):
 def test_add_provider_keeps_the_key_out_of_every_read_and_of_settings_json(paths, caplog):
     settings = make(paths)
     with caplog.at_level(logging.DEBUG):
-        added = settings.add_provider("OpenAI", "openai", base_url="https://api.openai.com/v1/",
-                                      default_model="gpt-4o-mini", api_key=f"  {SECRET}\n")
+        added = settings.add_provider(
+            "OpenAI",
+            "openai",
+            base_url="https://api.openai.com/v1/",
+            default_model="gpt-4o-mini",
+            api_key=f"  {SECRET}\n",
+        )
 
     assert added == {
-        "id": "openai", "name": "OpenAI", "kind": "openai",
-        "base_url": "https://api.openai.com/v1", "default_model": "gpt-4o-mini",
-        "enabled": True, "has_key": True, "source": "settings", "is_default": True,
+        "id": "openai",
+        "name": "OpenAI",
+        "kind": "openai",
+        "base_url": "https://api.openai.com/v1",
+        "default_model": "gpt-4o-mini",
+        "enabled": True,
+        "has_key": True,
+        "source": "settings",
+        "is_default": True,
     }
     assert settings.providers() == [added]
     assert SECRET not in file_text(paths)
@@ -195,8 +228,9 @@ def test_add_provider_keeps_the_key_out_of_every_read_and_of_settings_json(paths
 
 def test_update_provider_key_is_write_only(paths):
     settings = make(paths)
-    settings.add_provider("Groq", "openai", base_url="https://api.groq.com/openai/v1",
-                          api_key=SECRET)
+    settings.add_provider(
+        "Groq", "openai", base_url="https://api.groq.com/openai/v1", api_key=SECRET
+    )
 
     renamed = settings.update_provider("groq", name="Groq cloud", default_model="llama-3.3")
     assert renamed["name"] == "Groq cloud" and renamed["has_key"] is True
@@ -220,8 +254,7 @@ def test_update_provider_key_is_write_only(paths):
 
 def test_remove_provider_forgets_its_key_and_default(paths):
     settings = make(paths)
-    settings.add_provider("Local", "openai", base_url="http://127.0.0.1:11434/v1",
-                          api_key=SECRET)
+    settings.add_provider("Local", "openai", base_url="http://127.0.0.1:11434/v1", api_key=SECRET)
     settings.update(default_provider="local")
 
     settings.remove_provider("local")
@@ -235,8 +268,10 @@ def test_remove_provider_forgets_its_key_and_default(paths):
 
 def test_provider_ids_are_readable_and_unique(paths):
     settings = make(paths)
-    ids = [settings.add_provider(name, "openai")["id"]
-           for name in ["Ollama", "Ollama", "env", "LM Studio!", "***"]]
+    ids = [
+        settings.add_provider(name, "openai")["id"]
+        for name in ["Ollama", "Ollama", "env", "LM Studio!", "***"]
+    ]
     assert ids == ["ollama", "ollama-2", "env-2", "lm-studio", "provider"]
 
 
@@ -258,8 +293,9 @@ def test_add_provider_validation(paths):
 
 def test_concurrent_changes_are_all_kept(paths):
     settings = make(paths)
-    threads = [threading.Thread(target=settings.add_provider, args=(f"P{i}", "openai"))
-               for i in range(12)]
+    threads = [
+        threading.Thread(target=settings.add_provider, args=(f"P{i}", "openai")) for i in range(12)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -282,8 +318,11 @@ def test_presets_cover_the_common_services():
 
 
 def test_environment_provider_is_listed_used_and_never_written(paths):
-    env = {"HEARTH_BASE_URL": "http://127.0.0.1:11434/v1", "HEARTH_API_KEY": SECRET,
-           "HEARTH_MODEL": "llama3.2"}
+    env = {
+        "HEARTH_BASE_URL": "http://127.0.0.1:11434/v1",
+        "HEARTH_API_KEY": SECRET,
+        "HEARTH_MODEL": "llama3.2",
+    }
     settings = make(paths, **env)
 
     [listed] = settings.providers()
@@ -337,10 +376,16 @@ def test_resolve_without_a_model_says_so(paths):
 
 def test_resolve_picks_provider_and_model(paths):
     settings = make(paths)
-    settings.add_provider("OpenRouter", "openai", base_url="https://openrouter.ai/api/v1",
-                          default_model="openai/gpt-4o-mini", api_key="sk-or")
-    settings.add_provider("Anthropic", "anthropic", default_model="claude-sonnet-4-5",
-                          api_key="sk-ant")
+    settings.add_provider(
+        "OpenRouter",
+        "openai",
+        base_url="https://openrouter.ai/api/v1",
+        default_model="openai/gpt-4o-mini",
+        api_key="sk-or",
+    )
+    settings.add_provider(
+        "Anthropic", "anthropic", default_model="claude-sonnet-4-5", api_key="sk-ant"
+    )
 
     # no default chosen: the first enabled provider, its default model
     config, model = settings.resolve({})

@@ -22,7 +22,10 @@ def closed_port() -> int:
 
 def test_known_servers_are_ollama_lm_studio_and_llama_cpp():
     assert {(s.name, s.port) for s in KNOWN_SERVERS} == {
-        ("Ollama", 11434), ("LM Studio", 1234), ("llama.cpp", 8080)}
+        ("Ollama", 11434),
+        ("LM Studio", 1234),
+        ("llama.cpp", 8080),
+    }
 
 
 def test_a_server_listing_models_is_suggested(tmp_path):
@@ -30,16 +33,22 @@ def test_a_server_listing_models_is_suggested(tmp_path):
     with serving({"/v1/models": json_page(models)}) as server:
         found = detect_local_servers(servers=[LocalServer("LM Studio", server.port)])
 
-    assert found == [{"name": "LM Studio", "kind": "openai",
-                      "base_url": f"http://127.0.0.1:{server.port}/v1",
-                      "models": ["llama3.2", "qwen2.5:7b"]}]
+    assert found == [
+        {
+            "name": "LM Studio",
+            "kind": "openai",
+            "base_url": f"http://127.0.0.1:{server.port}/v1",
+            "models": ["llama3.2", "qwen2.5:7b"],
+        }
+    ]
 
 
 def test_ollamas_own_model_list_is_the_fallback():
     tags = {"models": [{"name": "mistral:latest", "size": 1}]}
     with serving({"/api/tags": json_page(tags)}) as server:
         found = detect_local_servers(
-            servers=[LocalServer("Ollama", server.port, ("/v1/models", "/api/tags"))])
+            servers=[LocalServer("Ollama", server.port, ("/v1/models", "/api/tags"))]
+        )
 
     assert [(f["name"], f["models"]) for f in found] == [("Ollama", ["mistral:latest"])]
     assert found[0]["base_url"].endswith("/v1")
@@ -47,8 +56,11 @@ def test_ollamas_own_model_list_is_the_fallback():
 
 def test_closed_ports_and_other_web_servers_are_not_suggested():
     with serving({"/v1/models": page("<html>a router admin page</html>")}) as other:
-        servers = [LocalServer("A", closed_port()), LocalServer("B", closed_port()),
-                   LocalServer("C", other.port)]
+        servers = [
+            LocalServer("A", closed_port()),
+            LocalServer("B", closed_port()),
+            LocalServer("C", other.port),
+        ]
         started = time.monotonic()
         assert detect_local_servers(servers=servers) == []
         assert time.monotonic() - started < 1.0
@@ -62,8 +74,8 @@ def test_a_server_that_never_answers_costs_only_the_timeout():
         with serving({"/v1/models": json_page({"data": [{"id": "m"}]})}) as good:
             started = time.monotonic()
             found = detect_local_servers(
-                timeout=0.3,
-                servers=[LocalServer("Silent", port), LocalServer("Good", good.port)])
+                timeout=0.3, servers=[LocalServer("Silent", port), LocalServer("Good", good.port)]
+            )
             took = time.monotonic() - started
 
     assert [f["name"] for f in found] == ["Good"]

@@ -24,8 +24,15 @@ def test_default_prompt_says_what_hearth_is_where_and_when():
     assert "Hearth" in prompt
     assert "/home/ada/work" in prompt
     assert "2025-03-14" in prompt and "Friday" in prompt
-    for tool in ("list_directory", "read_file", "search_files", "write_file", "edit_file",
-                 "run_command", "fetch_url"):
+    for tool in (
+        "list_directory",
+        "read_file",
+        "search_files",
+        "write_file",
+        "edit_file",
+        "run_command",
+        "fetch_url",
+    ):
         assert tool in prompt
     assert "asks the user" in prompt
     assert "{" not in prompt
@@ -37,11 +44,13 @@ def test_session_prompt_wins_over_global_which_wins_over_default(settings, tmp_p
 
     settings.update(system_prompt="Global: work in {workspace} on {date}.")
     assert system_prompt_for(session, settings, DAY) == (
-        f"Global: work in {tmp_path} on Friday, 2025-03-14.")
+        f"Global: work in {tmp_path} on Friday, 2025-03-14."
+    )
 
     session["system_prompt"] = 'Session: reply as JSON like {"a": 1} in {workspace}.'
     assert system_prompt_for(session, settings, DAY) == (
-        f'Session: reply as JSON like {{"a": 1}} in {tmp_path}.')
+        f'Session: reply as JSON like {{"a": 1}} in {tmp_path}.'
+    )
 
 
 def test_prompt_names_the_default_workspace_when_the_session_has_none(settings, paths):

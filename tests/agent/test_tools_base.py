@@ -57,8 +57,13 @@ def test_tool_schemas_and_get_tool() -> None:
 
 def test_summaries_are_one_line_and_never_raise() -> None:
     args = {
-        "path": "src/a.py", "content": "xy", "old_text": "a\nb", "new_text": "c",
-        "command": "pytest -q", "url": "https://example.com", "pattern": "def ",
+        "path": "src/a.py",
+        "content": "xy",
+        "old_text": "a\nb",
+        "new_text": "c",
+        "command": "pytest -q",
+        "url": "https://example.com",
+        "pattern": "def ",
     }
     for tool in default_tools():
         line = tool.summary(args)
@@ -76,8 +81,11 @@ def test_summaries_are_one_line_and_never_raise() -> None:
         ("read_file", {"path": 3}, "argument 'path' must be a string, not int"),
         ("read_file", {"path": "a", "start_line": "1"}, "must be an integer"),
         ("read_file", {"path": "a", "start_line": True}, "must be an integer"),
-        ("edit_file", {"path": "a", "old_text": "x", "new_text": "y", "replace_all": 1},
-         "must be a boolean"),
+        (
+            "edit_file",
+            {"path": "a", "old_text": "x", "new_text": "y", "replace_all": 1},
+            "must be a boolean",
+        ),
         ("read_file", {"path": "a", "file": "b"}, "unknown argument: file"),
         ("read_file", ["a"], "arguments must be a JSON object"),
     ],
@@ -142,9 +150,12 @@ def test_cancelled_before_start(ctx: ToolContext) -> None:
 
 def test_missing_workspace_is_a_clear_error(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path / "gone")
-    for name, args in [("list_directory", {}), ("read_file", {"path": "a"}),
-                       ("write_file", {"path": "a", "content": ""}),
-                       ("run_command", {"command": "true"})]:
+    for name, args in [
+        ("list_directory", {}),
+        ("read_file", {"path": "a"}),
+        ("write_file", {"path": "a", "content": ""}),
+        ("run_command", {"command": "true"}),
+    ]:
         result = call(name, args, ctx)
         assert not result.ok
         assert "workspace folder" in result.output and "does not exist" in result.output

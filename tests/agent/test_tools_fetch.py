@@ -49,8 +49,11 @@ def server() -> Iterator[LocalServer]:
         "/hop": redirect("/article"),
         "/loop": redirect("/loop"),
         "/slow": slow,
-        "/echo-host": lambda h: (200, {"Content-Type": "text/plain"},
-                                 f"host={h.headers['Host']}".encode()),
+        "/echo-host": lambda h: (
+            200,
+            {"Content-Type": "text/plain"},
+            f"host={h.headers['Host']}".encode(),
+        ),
     }
     with serving(routes) as local:
         yield local
@@ -97,8 +100,9 @@ def test_loopback_is_refused_by_default(server: LocalServer, tmp_path: Path) -> 
 def test_hearths_own_server_is_refused_even_when_private_is_allowed(
     server: LocalServer, tmp_path: Path, host: str
 ) -> None:
-    ctx = make_ctx(tmp_path, allow_private_network=True,
-                   blocked_addresses=frozenset({(host, server.port)}))
+    ctx = make_ctx(
+        tmp_path, allow_private_network=True, blocked_addresses=frozenset({(host, server.port)})
+    )
     result = call("fetch_url", {"url": f"http://localhost:{server.port}/article"}, ctx)
     assert not result.ok
     assert "Hearth's own server" in result.output
@@ -117,8 +121,11 @@ def test_redirects_are_followed_and_each_hop_is_checked(
 
     with serving({"/secret": page("hearth api")}) as hearth:
         with serving({"/go": redirect(hearth.url + "/secret")}) as other:
-            blocked = make_ctx(tmp_path, allow_private_network=True,
-                               blocked_addresses=frozenset({("127.0.0.1", hearth.port)}))
+            blocked = make_ctx(
+                tmp_path,
+                allow_private_network=True,
+                blocked_addresses=frozenset({("127.0.0.1", hearth.port)}),
+            )
             result = call("fetch_url", {"url": other.url + "/go"}, blocked)
             assert not result.ok and "Hearth's own server" in result.output
             assert [p for p, _ in other.requests] == ["/go"]
@@ -126,14 +133,17 @@ def test_redirects_are_followed_and_each_hop_is_checked(
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://x", "example.com/page",
-            "http://"],
+    "url",
+    ["file:///etc/passwd", "ftp://example.com/x", "gopher://x", "example.com/page", "http://"],
 )
 def test_other_schemes_and_bad_urls_are_refused(ctx: ToolContext, url: str) -> None:
     result = call("fetch_url", {"url": url}, ctx)
     assert not result.ok
-    assert "only http and https" in result.output or "valid URL" in result.output \
+    assert (
+        "only http and https" in result.output
+        or "valid URL" in result.output
         or "no host" in result.output
+    )
 
 
 def test_size_cap_stops_the_download(server: LocalServer, ctx: ToolContext) -> None:
@@ -144,8 +154,10 @@ def test_size_cap_stops_the_download(server: LocalServer, ctx: ToolContext) -> N
 
 
 def test_binary_content_is_refused(server: LocalServer, ctx: ToolContext) -> None:
-    for path, words in (("/image.png", "image/png, which is not text"),
-                        ("/blob", "binary content")):
+    for path, words in (
+        ("/image.png", "image/png, which is not text"),
+        ("/blob", "binary content"),
+    ):
         result = call("fetch_url", {"url": server.url + path}, ctx)
         assert not result.ok and words in result.output
 
@@ -175,9 +187,7 @@ def test_cancel_returns_at_once(server: LocalServer, ctx: ToolContext) -> None:
     assert not results[0].ok and "cancelled" in results[0].output
 
 
-def _fake_dns(
-    monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]
-) -> dict[str, int]:
+def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> dict[str, int]:
     """Answer getaddrinfo for made-up names, in order; count the lookups of each."""
     real = socket.getaddrinfo
     lookups = dict.fromkeys(answers, 0)
@@ -209,9 +219,19 @@ def test_the_checked_address_is_the_one_connected_to(
 
 @pytest.mark.parametrize(
     "addresses",
-    [["10.1.2.3"], ["192.168.1.1"], ["169.254.169.254"], ["::1"], ["::ffff:127.0.0.1"],
-     ["0.0.0.0"], ["224.0.0.1"], ["fe80::1"], ["fd00::1"], ["100.64.0.1"],
-     ["93.184.215.14", "127.0.0.1"]],
+    [
+        ["10.1.2.3"],
+        ["192.168.1.1"],
+        ["169.254.169.254"],
+        ["::1"],
+        ["::ffff:127.0.0.1"],
+        ["0.0.0.0"],
+        ["224.0.0.1"],
+        ["fe80::1"],
+        ["fd00::1"],
+        ["100.64.0.1"],
+        ["93.184.215.14", "127.0.0.1"],
+    ],
 )
 def test_names_resolving_to_private_addresses_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, addresses: list[str]

@@ -31,13 +31,18 @@ def test_list_directory_shows_types_sizes_sorted(ctx: ToolContext) -> None:
     result = call("list_directory", {}, ctx)
     assert result.ok
     assert result.output.splitlines() == [
-        "./", "dir          .git/", "dir          src/", "file       0 A.md", "file       5 b.txt",
+        "./",
+        "dir          .git/",
+        "dir          src/",
+        "file       0 A.md",
+        "file       5 b.txt",
     ]
     deep = call("list_directory", {"depth": 3}, ctx).output
     assert "src/pkg/deep.py" in deep
     assert "HEAD" not in deep  # .git is listed, not entered
     assert call("list_directory", {"path": "src"}, ctx).output.splitlines() == [
-        "src/", "dir          pkg/",
+        "src/",
+        "dir          pkg/",
     ]
 
 
@@ -79,8 +84,11 @@ def test_read_file_huge_file_is_capped_with_where_to_go_on(ctx: ToolContext) -> 
     result = call("read_file", {"path": "big.log"}, ctx)
     assert result.ok
     assert len(result.output) <= ctx.output_cap
-    last = re.search(r"showed lines 1–(\d+) of big.log \(5,000,000 bytes\); "
-                     r"read on with start_line=(\d+)\]$", result.output)
+    last = re.search(
+        r"showed lines 1–(\d+) of big.log \(5,000,000 bytes\); "
+        r"read on with start_line=(\d+)\]$",
+        result.output,
+    )
     assert last and int(last.group(2)) == int(last.group(1)) + 1
     later = call("read_file", {"path": "big.log", "start_line": 49_999}, ctx)
     assert later.output.splitlines()[0].startswith(" 49999\t")
@@ -144,8 +152,9 @@ def test_write_file_refuses_a_folder(ctx: ToolContext) -> None:
 def test_edit_file_replaces_one_occurrence(ctx: ToolContext) -> None:
     path = ctx.workspace / "a.py"
     path.write_bytes(b"def f():\r\n    return 1\r\n")
-    result = call("edit_file", {"path": "a.py", "old_text": "return 1", "new_text": "return 2"},
-                  ctx)
+    result = call(
+        "edit_file", {"path": "a.py", "old_text": "return 1", "new_text": "return 2"}, ctx
+    )
     assert result.ok and result.output == "Replaced 1 occurrence in a.py."
     assert path.read_bytes() == b"def f():\r\n    return 2\r\n"
 
@@ -156,15 +165,17 @@ def test_edit_file_missing_or_ambiguous_leaves_file_identical(ctx: ToolContext) 
     path.write_bytes(original)
     missing = call("edit_file", {"path": "a.txt", "old_text": "z = 3", "new_text": "q"}, ctx)
     assert not missing.ok and "not found" in missing.output
-    ambiguous = call("edit_file", {"path": "a.txt", "old_text": "x = 1", "new_text": "x = 9"},
-                     ctx)
+    ambiguous = call("edit_file", {"path": "a.txt", "old_text": "x = 1", "new_text": "x = 9"}, ctx)
     assert not ambiguous.ok
     assert "found 2 times in a.txt; give more context or set replace_all" in ambiguous.output
     empty = call("edit_file", {"path": "a.txt", "old_text": "", "new_text": "q"}, ctx)
     assert not empty.ok
     assert path.read_bytes() == original
-    every = call("edit_file", {"path": "a.txt", "old_text": "x = 1", "new_text": "x = 9",
-                               "replace_all": True}, ctx)
+    every = call(
+        "edit_file",
+        {"path": "a.txt", "old_text": "x = 1", "new_text": "x = 9", "replace_all": True},
+        ctx,
+    )
     assert every.output == "Replaced 2 occurrences in a.txt."
     assert path.read_bytes() == b"x = 9\nx = 9\ny = 2\n"
 
@@ -174,5 +185,7 @@ def test_edit_file_refuses_binary_and_missing(ctx: ToolContext) -> None:
     result = call("edit_file", {"path": "b.bin", "old_text": "abc", "new_text": "d"}, ctx)
     assert not result.ok and "not UTF-8" in result.output
     assert (ctx.workspace / "b.bin").read_bytes() == b"\xff\xfe\x00abc"
-    assert "does not exist" in call(
-        "edit_file", {"path": "no.txt", "old_text": "a", "new_text": "b"}, ctx).output
+    assert (
+        "does not exist"
+        in call("edit_file", {"path": "no.txt", "old_text": "a", "new_text": "b"}, ctx).output
+    )

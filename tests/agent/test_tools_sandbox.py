@@ -39,8 +39,17 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
-ESCAPES = ["../outside/secret.txt", "/etc/passwd", "a/../../outside/secret.txt", "..",
-           "link_file", "link_dir/inner.txt", "link_dir", "dangling", "link_dir/new.txt"]
+ESCAPES = [
+    "../outside/secret.txt",
+    "/etc/passwd",
+    "a/../../outside/secret.txt",
+    "..",
+    "link_file",
+    "link_dir/inner.txt",
+    "link_dir",
+    "dangling",
+    "link_dir/new.txt",
+]
 
 CALLS = {
     "list_directory": lambda p: {"path": p},
@@ -90,8 +99,7 @@ def test_writing_through_outside_links_leaves_outside_untouched(
 def test_links_inside_the_workspace_are_fine(layout: tuple[ToolContext, Path]) -> None:
     ctx, _ = layout
     assert call("read_file", {"path": "inner_link"}, ctx).output == "     1\tfine"
-    assert call("edit_file", {"path": "inner_link", "old_text": "fine", "new_text": "good"},
-                ctx).ok
+    assert call("edit_file", {"path": "inner_link", "old_text": "fine", "new_text": "good"}, ctx).ok
     assert (ctx.workspace / "a" / "ok.txt").read_text() == "good\n"
     assert call("read_file", {"path": "a/../a/ok.txt"}, ctx).ok
 

@@ -42,8 +42,10 @@ def test_search_with_glob_and_path(ctx: ToolContext) -> None:
     assert call("search_files", {"pattern": "def", "path": "src/pkg"}, ctx).output == (
         "src/pkg/util.py:1: def helper():"
     )
-    assert call("search_files", {"pattern": "def", "glob": "src/**/*.py"}, ctx).output.count(
-        "src/") == 2
+    assert (
+        call("search_files", {"pattern": "def", "glob": "src/**/*.py"}, ctx).output.count("src/")
+        == 2
+    )
     assert call("search_files", {"pattern": "def", "path": "src/main.py"}, ctx).output == (
         "src/main.py:3: def main():"
     )

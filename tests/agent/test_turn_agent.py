@@ -30,8 +30,9 @@ def _file_secrets(monkeypatch):
 
 def settings_for(paths, fake, **updates) -> Settings:
     settings = Settings(paths, env=FILE_ENV)
-    settings.add_provider("Fake", fake.wire, base_url=fake.base_url,
-                          default_model="fake-model", api_key="sk-fake")
+    settings.add_provider(
+        "Fake", fake.wire, base_url=fake.base_url, default_model="fake-model", api_key="sk-fake"
+    )
     if updates:
         settings.update(**updates)
     return settings
@@ -45,24 +46,33 @@ def turn(store, agent: Agent, session_id: str, content: str, model: str | None =
 
     def work(live: LiveRun) -> str:
         session = store.get_session(session_id)
-        status.append(agent(live, session=session, history=session["messages"], model=model,
-                            emit=events, cancel=cancel))
+        status.append(
+            agent(
+                live,
+                session=session,
+                history=session["messages"],
+                model=model,
+                emit=events,
+                cancel=cancel,
+            )
+        )
         return status[-1]
 
     stored = run_durably(store, live, work)
     return stored, events, status[0] if status else None
 
 
-def test_second_turn_sends_the_first_turns_tool_calls_and_results(any_fake, paths, store,
-                                                                   tmp_path):
+def test_second_turn_sends_the_first_turns_tool_calls_and_results(any_fake, paths, store, tmp_path):
     workspace = tmp_path / "ws"
     workspace.mkdir()
     (workspace / "plan.md").write_text("Step one: breathe.\n")
     settings = settings_for(paths, any_fake)
     agent = Agent(store, settings, ApprovalBroker(settings.approval_policy))
     session = store.create_session(workspace=str(workspace))
-    any_fake.reply(text="Reading.", tool_calls=[
-        {"id": "call_plan", "name": "read_file", "arguments": {"path": "plan.md"}}])
+    any_fake.reply(
+        text="Reading.",
+        tool_calls=[{"id": "call_plan", "name": "read_file", "arguments": {"path": "plan.md"}}],
+    )
     any_fake.reply(text="The plan says to breathe.")
 
     stored, events, status = turn(store, agent, session["id"], "What is the plan?")
@@ -107,8 +117,11 @@ def test_default_workspace_is_created_and_named_in_the_system_prompt(openai_fake
 def test_session_prompt_and_model_override_are_used(openai_fake, paths, store, tmp_path):
     settings = settings_for(paths, openai_fake, system_prompt="Global prompt.")
     agent = Agent(store, settings, ApprovalBroker())
-    session = store.create_session(workspace=str(tmp_path), model="fake/fake-model-large",
-                                   system_prompt="Be brief in {workspace}.")
+    session = store.create_session(
+        workspace=str(tmp_path),
+        model="fake/fake-model-large",
+        system_prompt="Be brief in {workspace}.",
+    )
     openai_fake.reply(text="Ok.")
     turn(store, agent, session["id"], "Hello")
     assert openai_fake.last_body["model"] == "fake-model-large"
@@ -130,8 +143,14 @@ def test_no_provider_fails_the_run_with_a_pointer_to_settings(paths, store):
     assert stored[-1]["status"] == "error"
     assert "Settings" in stored[-1]["error"]
     with pytest.raises(NoProvider) as caught:
-        agent(LiveRun("r", session["id"]), session=store.get_session(session["id"]),
-              history=[], model=None, emit=Events(), cancel=threading.Event())
+        agent(
+            LiveRun("r", session["id"]),
+            session=store.get_session(session["id"]),
+            history=[],
+            model=None,
+            emit=Events(),
+            cancel=threading.Event(),
+        )
     assert caught.value.code == "no_provider"
 
 
@@ -141,8 +160,14 @@ def test_missing_session_workspace_is_a_clear_error(openai_fake, paths, store, t
     session = store.create_session(workspace=str(tmp_path / "gone"))
 
     with pytest.raises(WorkspaceUnavailable) as caught:
-        agent(LiveRun("r", session["id"]), session=session, history=[], model=None,
-              emit=Events(), cancel=threading.Event())
+        agent(
+            LiveRun("r", session["id"]),
+            session=session,
+            history=[],
+            model=None,
+            emit=Events(),
+            cancel=threading.Event(),
+        )
     assert "does not exist" in caught.value.message
     assert openai_fake.model_requests == []
 

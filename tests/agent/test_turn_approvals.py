@@ -36,7 +36,12 @@ def test_write_file_waits_for_allow_then_writes(any_fake, tmp_path):
     assert turn.join() == "completed"
     assert (tmp_path / "hello.txt").read_text() == "Hello!\n"
     assert turn.events.types() == [
-        "usage", "tool.started", "approval.requested", "tool.completed", "text.delta", "usage",
+        "usage",
+        "tool.started",
+        "approval.requested",
+        "tool.completed",
+        "text.delta",
+        "usage",
     ]
     assert turn.events.of("tool.completed")[0]["ok"] is True
     assert turn.approvals.pending() == []
@@ -92,8 +97,9 @@ def test_allow_for_the_session_is_not_asked_again(any_fake, tmp_path):
 
 def test_allow_for_the_session_covers_that_tool_only(any_fake, tmp_path):
     any_fake.reply(tool_calls=[write_call("call_1", "one.txt", "1")])
-    any_fake.reply(tool_calls=[{"id": "call_2", "name": "run_command",
-                                "arguments": {"command": "echo hi"}}])
+    any_fake.reply(
+        tool_calls=[{"id": "call_2", "name": "run_command", "arguments": {"command": "echo hi"}}]
+    )
     any_fake.reply(text="Done.")
     turn = Turn(any_fake, tmp_path).start()
 

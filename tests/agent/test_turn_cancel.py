@@ -86,8 +86,9 @@ def wait_until(condition, timeout: float = WAIT, step: float = 0.01):
 
 @pytest.mark.skipif(os.name == "nt", reason="uses sh and sleep")
 def test_cancel_while_a_command_runs_kills_it_without_orphans(any_fake, tmp_path):
-    any_fake.reply(tool_calls=[{"id": "call_s", "name": "run_command",
-                                "arguments": {"command": "sleep 30"}}])
+    any_fake.reply(
+        tool_calls=[{"id": "call_s", "name": "run_command", "arguments": {"command": "sleep 30"}}]
+    )
     turn = Turn(any_fake, tmp_path, approvals=ApprovalBroker(policy=lambda: "allow_all")).start()
     turn.events.wait_for("tool.started")
     sleepers = wait_until(sleeping_children)
@@ -100,7 +101,8 @@ def test_cancel_while_a_command_runs_kills_it_without_orphans(any_fake, tmp_path
     assert running(sleeping_children()) == []
     own = psutil.Process(os.getpid()).children()
     assert [p for p in own if p not in running(own) and p.is_running()] == [], (
-        "Hearth left its own child unreaped")
+        "Hearth left its own child unreaped"
+    )
     completed = turn.events.of("tool.completed")[0]
     assert "cancelled by the user" in completed["output"]
     steps = turn.live.pending().steps
@@ -109,8 +111,11 @@ def test_cancel_while_a_command_runs_kills_it_without_orphans(any_fake, tmp_path
 
 
 def test_cancel_while_an_approval_waits(any_fake, tmp_path):
-    any_fake.reply(tool_calls=[{"id": "call_w", "name": "write_file",
-                                "arguments": {"path": "no.txt", "content": "no"}}])
+    any_fake.reply(
+        tool_calls=[
+            {"id": "call_w", "name": "write_file", "arguments": {"path": "no.txt", "content": "no"}}
+        ]
+    )
     turn = Turn(any_fake, tmp_path).start()
     asked = turn.events.wait_for("approval.requested")
 
@@ -128,8 +133,11 @@ def test_cancel_while_an_approval_waits(any_fake, tmp_path):
 
 
 def test_cancel_through_the_broker_rejects_the_approval_at_once(any_fake, tmp_path):
-    any_fake.reply(tool_calls=[{"id": "call_w", "name": "write_file",
-                                "arguments": {"path": "no.txt", "content": "no"}}])
+    any_fake.reply(
+        tool_calls=[
+            {"id": "call_w", "name": "write_file", "arguments": {"path": "no.txt", "content": "no"}}
+        ]
+    )
     turn = Turn(any_fake, tmp_path).start()
     turn.events.wait_for("approval.requested")
 

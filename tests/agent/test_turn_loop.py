@@ -48,7 +48,12 @@ def test_tool_call_streamed_in_fragments_runs_and_the_model_sees_the_result(any_
     assert turn.run() == "completed"
 
     assert turn.events.types() == [
-        "text.delta", "usage", "tool.started", "tool.completed", "text.delta", "usage",
+        "text.delta",
+        "usage",
+        "tool.started",
+        "tool.completed",
+        "text.delta",
+        "usage",
     ]
     started = turn.events.of("tool.started")[0]
     assert started == {"call_id": "call_1", "name": "read_file", "arguments": {"path": "notes.txt"}}
@@ -73,10 +78,12 @@ def test_tool_call_streamed_in_fragments_runs_and_the_model_sees_the_result(any_
 def test_two_calls_in_one_response_run_in_order(any_fake, tmp_path):
     (tmp_path / "a.txt").write_text("alpha\n")
     (tmp_path / "sub").mkdir()
-    any_fake.reply(tool_calls=[
-        {"id": "call_a", "name": "read_file", "arguments": {"path": "a.txt"}},
-        {"id": "call_b", "name": "list_directory", "arguments": {"path": "."}},
-    ])
+    any_fake.reply(
+        tool_calls=[
+            {"id": "call_a", "name": "read_file", "arguments": {"path": "a.txt"}},
+            {"id": "call_b", "name": "list_directory", "arguments": {"path": "."}},
+        ]
+    )
     any_fake.reply(text="Done.")
     turn = Turn(any_fake, tmp_path)
 
@@ -84,12 +91,16 @@ def test_two_calls_in_one_response_run_in_order(any_fake, tmp_path):
 
     tool_events = [(k, d["call_id"]) for k, d in turn.events.items if k.startswith("tool.")]
     assert tool_events == [
-        ("tool.started", "call_a"), ("tool.completed", "call_a"),
-        ("tool.started", "call_b"), ("tool.completed", "call_b"),
+        ("tool.started", "call_a"),
+        ("tool.completed", "call_a"),
+        ("tool.started", "call_b"),
+        ("tool.completed", "call_b"),
     ]
     steps = turn.live.pending().steps
     assert [(s["role"], s.get("tool_call_id")) for s in steps] == [
-        ("assistant", None), ("tool", "call_a"), ("tool", "call_b"),
+        ("assistant", None),
+        ("tool", "call_a"),
+        ("tool", "call_b"),
     ]
     results = tool_results_sent(any_fake)
     assert "alpha" in results["call_a"] and "sub" in results["call_b"]
@@ -112,9 +123,11 @@ def test_unknown_tool_gives_the_model_an_error_it_can_read(any_fake, tmp_path):
 
 
 def test_arguments_that_are_not_json_give_an_error_and_run_nothing(any_fake, tmp_path):
-    any_fake.reply(tool_calls=[
-        {"id": "call_j", "name": "write_file", "arguments": '{"path": "x.txt", "content": '}
-    ])
+    any_fake.reply(
+        tool_calls=[
+            {"id": "call_j", "name": "write_file", "arguments": '{"path": "x.txt", "content": '}
+        ]
+    )
     any_fake.reply(text="Oops.")
     turn = Turn(any_fake, tmp_path)
 
@@ -157,8 +170,10 @@ def test_step_limit_stops_the_turn_with_a_clear_note(any_fake, tmp_path):
 
 
 def test_usage_is_summed_over_the_turn(any_fake, tmp_path):
-    any_fake.reply(tool_calls=[{"name": "list_directory", "arguments": {}}],
-                   usage={"input_tokens": 100, "output_tokens": 10})
+    any_fake.reply(
+        tool_calls=[{"name": "list_directory", "arguments": {}}],
+        usage={"input_tokens": 100, "output_tokens": 10},
+    )
     any_fake.reply(text="Done.", usage={"input_tokens": 130, "output_tokens": 25})
     turn = Turn(any_fake, tmp_path)
 
@@ -183,8 +198,9 @@ def test_reasoning_is_kept_apart_from_the_answer(any_fake, tmp_path):
 
 
 def test_provider_error_mid_turn_raises_and_keeps_what_was_produced(any_fake, tmp_path):
-    any_fake.reply(text="Looking.", tool_calls=[{"id": "call_1", "name": "list_directory",
-                                                 "arguments": {}}])
+    any_fake.reply(
+        text="Looking.", tool_calls=[{"id": "call_1", "name": "list_directory", "arguments": {}}]
+    )
     any_fake.reply(text="The folder holds nothing at all.", chunks=4, cut_after=2)
     turn = Turn(any_fake, tmp_path)
 
@@ -215,9 +231,15 @@ def test_interrupted_history_is_sent_without_orphans_or_empty_messages(any_fake,
         {"role": "assistant", "content": "Half an ans", "status": "interrupted"},
         {"role": "user", "content": "Second question"},
         {"role": "assistant", "content": "", "status": "cancelled"},
-        {"role": "assistant", "content": "", "status": "complete",
-         "tool_calls": [{"id": "c1", "name": "list_directory", "arguments": "{}"},
-                        {"id": "c2", "name": "read_file", "arguments": '{"path": "a"}'}]},
+        {
+            "role": "assistant",
+            "content": "",
+            "status": "complete",
+            "tool_calls": [
+                {"id": "c1", "name": "list_directory", "arguments": "{}"},
+                {"id": "c2", "name": "read_file", "arguments": '{"path": "a"}'},
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "name": "list_directory", "content": "(empty)"},
         {"role": "tool", "tool_call_id": "ghost", "name": "read_file", "content": "orphan"},
         {"role": "user", "content": "Third question"},
@@ -238,14 +260,21 @@ def test_model_history_drops_empty_messages_and_fills_missing_results():
         {"role": "user", "content": "Hi", "id": "m1", "status": "complete"},
         {"role": "tool", "tool_call_id": "early", "name": "x", "content": "orphan"},
         {"role": "assistant", "content": "  ", "status": "cancelled"},
-        {"role": "assistant", "content": "Partial", "status": "interrupted",
-         "tool_calls": [{"id": "c1", "name": "run_command", "arguments": '{"command": "ls"}'}]},
+        {
+            "role": "assistant",
+            "content": "Partial",
+            "status": "interrupted",
+            "tool_calls": [{"id": "c1", "name": "run_command", "arguments": '{"command": "ls"}'}],
+        },
         {"role": "user", "content": "Go on"},
     ]
     assert model_history(history) == [
         {"role": "user", "content": "Hi"},
-        {"role": "assistant", "content": "Partial",
-         "tool_calls": [{"id": "c1", "name": "run_command", "arguments": '{"command": "ls"}'}]},
+        {
+            "role": "assistant",
+            "content": "Partial",
+            "tool_calls": [{"id": "c1", "name": "run_command", "arguments": '{"command": "ls"}'}],
+        },
         {"role": "tool", "tool_call_id": "c1", "name": "run_command", "content": MISSING_RESULT},
         {"role": "user", "content": "Go on"},
     ]

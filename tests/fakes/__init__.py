@@ -1,9 +1,9 @@
 """Fake model servers that speak the OpenAI and Anthropic wire formats, for tests.
 
-    with FakeOpenAIServer() as fake:
-        fake.reply(text="Hello", chunks=5)
-        fake.error(status=429, headers={"retry-after": "0"})
-        ...  # point a client at fake.base_url; read fake.model_requests afterwards
+with FakeOpenAIServer() as fake:
+    fake.reply(text="Hello", chunks=5)
+    fake.error(status=429, headers={"retry-after": "0"})
+    ...  # point a client at fake.base_url; read fake.model_requests afterwards
 """
 
 from .anthropic_server import FakeAnthropicServer

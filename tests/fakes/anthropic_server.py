@@ -30,42 +30,91 @@ class FakeAnthropicServer(FakeModelServer):
     def frames(self, reply: Reply, request: Any) -> list[Frame]:
         usage = reply.usage or {}
         frames = [
-            Frame(_event("message_start", message=_message(request, [], None, {
-                "input_tokens": usage.get("input_tokens", 0), "output_tokens": 1}))),
+            Frame(
+                _event(
+                    "message_start",
+                    message=_message(
+                        request,
+                        [],
+                        None,
+                        {"input_tokens": usage.get("input_tokens", 0), "output_tokens": 1},
+                    ),
+                )
+            ),
             Frame(_event("ping")),
         ]
         index = 0
         if reply.reasoning:
-            frames.append(Frame(_event("content_block_start", index=index, content_block={
-                "type": "thinking", "thinking": "", "signature": ""})))
+            frames.append(
+                Frame(
+                    _event(
+                        "content_block_start",
+                        index=index,
+                        content_block={"type": "thinking", "thinking": "", "signature": ""},
+                    )
+                )
+            )
             for piece in split(reply.reasoning, reply.chunks):
-                frames.append(Frame(_delta(index, {"type": "thinking_delta", "thinking": piece}),
-                                    content=True))
+                frames.append(
+                    Frame(
+                        _delta(index, {"type": "thinking_delta", "thinking": piece}), content=True
+                    )
+                )
             frames.append(Frame(_delta(index, {"type": "signature_delta", "signature": "c2ln"})))
             frames.append(Frame(_event("content_block_stop", index=index)))
             index += 1
         if reply.text:
-            frames.append(Frame(_event("content_block_start", index=index,
-                                       content_block={"type": "text", "text": ""})))
+            frames.append(
+                Frame(
+                    _event(
+                        "content_block_start",
+                        index=index,
+                        content_block={"type": "text", "text": ""},
+                    )
+                )
+            )
             for piece in split(reply.text, reply.chunks):
-                frames.append(Frame(_delta(index, {"type": "text_delta", "text": piece}),
-                                    content=True))
+                frames.append(
+                    Frame(_delta(index, {"type": "text_delta", "text": piece}), content=True)
+                )
             frames.append(Frame(_event("content_block_stop", index=index)))
             index += 1
         for number, call in enumerate(reply.tool_calls):
-            frames.append(Frame(_event("content_block_start", index=index, content_block={
-                "type": "tool_use", "id": _call_id(number, call), "name": call["name"],
-                "input": {}})))
+            frames.append(
+                Frame(
+                    _event(
+                        "content_block_start",
+                        index=index,
+                        content_block={
+                            "type": "tool_use",
+                            "id": _call_id(number, call),
+                            "name": call["name"],
+                            "input": {},
+                        },
+                    )
+                )
+            )
             for piece in split(_arguments(call), reply.fragments):
-                frames.append(Frame(_delta(index, {"type": "input_json_delta",
-                                                   "partial_json": piece}), content=True))
+                frames.append(
+                    Frame(
+                        _delta(index, {"type": "input_json_delta", "partial_json": piece}),
+                        content=True,
+                    )
+                )
             frames.append(Frame(_event("content_block_stop", index=index)))
             index += 1
-        frames.append(Frame(_event(
-            "message_delta",
-            delta={"stop_reason": reply.finish or _default_finish(reply), "stop_sequence": None},
-            usage={"output_tokens": usage.get("output_tokens", 0)},
-        )))
+        frames.append(
+            Frame(
+                _event(
+                    "message_delta",
+                    delta={
+                        "stop_reason": reply.finish or _default_finish(reply),
+                        "stop_sequence": None,
+                    },
+                    usage={"output_tokens": usage.get("output_tokens", 0)},
+                )
+            )
+        )
         frames.append(Frame(_event("message_stop")))
         return frames
 
@@ -81,12 +130,24 @@ class FakeAnthropicServer(FakeModelServer):
         if reply.text:
             content.append({"type": "text", "text": reply.text})
         for number, call in enumerate(reply.tool_calls):
-            content.append({"type": "tool_use", "id": _call_id(number, call), "name": call["name"],
-                            "input": json.loads(_arguments(call) or "{}")})
+            content.append(
+                {
+                    "type": "tool_use",
+                    "id": _call_id(number, call),
+                    "name": call["name"],
+                    "input": json.loads(_arguments(call) or "{}"),
+                }
+            )
         usage = reply.usage or {}
-        return _message(request, content, reply.finish or _default_finish(reply), {
-            "input_tokens": usage.get("input_tokens", 0),
-            "output_tokens": usage.get("output_tokens", 0)})
+        return _message(
+            request,
+            content,
+            reply.finish or _default_finish(reply),
+            {
+                "input_tokens": usage.get("input_tokens", 0),
+                "output_tokens": usage.get("output_tokens", 0),
+            },
+        )
 
     def error_body(self, failure: Failure) -> Any:
         return {

@@ -68,8 +68,11 @@ class FakeOpenAIServer(FakeModelServer):
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
         if reply.tool_calls:
             message["tool_calls"] = [
-                {"id": _call_id(i, c), "type": "function",
-                 "function": {"name": c["name"], "arguments": _arguments(c)}}
+                {
+                    "id": _call_id(i, c),
+                    "type": "function",
+                    "function": {"name": c["name"], "arguments": _arguments(c)},
+                }
                 for i, c in enumerate(reply.tool_calls)
             ]
         answer = {
@@ -78,8 +81,11 @@ class FakeOpenAIServer(FakeModelServer):
             "created": 0,
             "model": request.get("model", "fake-model"),
             "choices": [
-                {"index": 0, "message": message, "finish_reason": reply.finish
-                 or _default_finish(reply)}
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": reply.finish or _default_finish(reply),
+                }
             ],
         }
         if reply.usage is not None:
@@ -107,8 +113,12 @@ class FakeOpenAIServer(FakeModelServer):
 
 
 def _tool_call_frames(chunk: Any, index: int, call: dict[str, Any], fragments: int) -> list[Frame]:
-    head = {"index": index, "id": _call_id(index, call), "type": "function",
-            "function": {"name": call["name"], "arguments": ""}}
+    head = {
+        "index": index,
+        "id": _call_id(index, call),
+        "type": "function",
+        "function": {"name": call["name"], "arguments": ""},
+    }
     frames = [Frame(chunk({"tool_calls": [head]}))]
     for piece in split(_arguments(call), fragments):
         fragment = {"index": index, "function": {"arguments": piece}}
@@ -133,8 +143,11 @@ def _choice(delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
 
 def _usage(usage: dict[str, int]) -> dict[str, int]:
     prompt, completion = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _default_finish(reply: Reply) -> str:

@@ -58,8 +58,10 @@ class FakeModelServer:
         self._httpd = _Server(("127.0.0.1", 0), _handler_for(self), self)
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-            name="fake-llm-server", daemon=True,
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            name="fake-llm-server",
+            daemon=True,
         )
         self._thread.start()
 
@@ -81,7 +83,11 @@ class FakeModelServer:
         return script
 
     def error(
-        self, status: int = 500, *, message: str = "", headers: dict[str, str] | None = None,
+        self,
+        status: int = 500,
+        *,
+        message: str = "",
+        headers: dict[str, str] | None = None,
         body: Any = None,
     ) -> Failure:
         """Queue an HTTP error for the next model request."""
@@ -253,8 +259,10 @@ class _Server(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(
-            target=self.process_request_thread, args=(request, client_address),
-            name="fake-llm-handler", daemon=True,
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name="fake-llm-handler",
+            daemon=True,
         )
         self.fake._track(thread)
         thread.start()

@@ -83,6 +83,7 @@ def test_stop_is_prompt_even_with_a_long_interval():
 
 def test_stop_in_a_finally_is_safe_when_never_started():
     cp = Checkpointer(lambda: None, lambda: 0)
+
     def turn():
         raise RuntimeError("the turn fails before the checkpointer starts")
 
