@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from playwright.sync_api import expect
+
 from tests.ui.conftest import open_page
 
 
@@ -135,8 +137,9 @@ def test_shortcuts_new_chat_help_and_drafts(browser, server, fake):
     page.fill("#composer-input", "a draft for later")
     page.keyboard.press("Control+Shift+O")
     page.wait_for_function("() => location.hash === '#/new'")
-    assert page.input_value("#composer-input") == ""
-    assert page.locator(".turn").count() == 0
+    # the route switches asynchronously after the hash changes: wait for the new chat's view
+    expect(page.locator("#composer-input")).to_have_value("")
+    expect(page.locator(".turn")).to_have_count(0)
     page.keyboard.press("Control+/")
     help_panel = page.locator("#help-dialog")
     assert help_panel.is_visible()
