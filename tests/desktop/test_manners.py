@@ -102,7 +102,7 @@ def test_menu_commands_reach_the_page(window):
         "window.__seen = []; window.addEventListener('hearth:command',"
         " e => window.__seen.push(e.detail.command))"
     )
-    (window_id,) = hearth.windows("^Hearth$")
+    (window_id,) = wait_for(lambda: hearth.windows("^Hearth$"), 30, "the window")
     # the menu bar's "Hearth" menu, top left; its first item is "New chat", then "Search"
     for count, presses in ((1, ["Down"]), (2, ["Down", "Down"])):
         hearth.x("xdotool", "mousemove", "--window", window_id, "20", "10", "click", "1")

@@ -39,7 +39,7 @@ def test_closing_during_a_live_run_asks_and_quitting_keeps_it_interrupted(
     )
     hearth.start()
     hearth.wait_ready()
-    (window,) = hearth.windows("^Hearth$")
+    (window,) = wait_for(lambda: hearth.windows("^Hearth$"), 30, "the window")
     session = hearth.api("POST", "/api/sessions", {"title": "Long one"})
     run = hearth.api("POST", f"/api/sessions/{session['id']}/runs", {"content": "Go on"})
     wait_for(lambda: hearth.api("GET", "/api/desktop/state")["live_runs"], 30, "a live run")
@@ -51,6 +51,8 @@ def test_closing_during_a_live_run_asks_and_quitting_keeps_it_interrupted(
     hearth.screenshot(tmp_path / "asking.png")
     press(hearth, dialog, "Escape")
     wait_for(lambda: not hearth.windows("^Quit Hearth"), 30, "the question to go away")
+    # logged once the dialog call returns, which may be after its window is gone
+    wait_for(lambda: "quit while 1 run(s) live:" in hearth.log, 30, "the answer in the log")
     assert "quit while 1 run(s) live: cancelled" in hearth.log
     assert hearth.process.poll() is None
     assert hearth.api("GET", "/api/desktop/state")["live_runs"] == [run["run_id"]]

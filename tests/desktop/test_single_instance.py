@@ -20,7 +20,7 @@ def test_second_launch_brings_the_first_window_to_the_front_and_exits(hearth_fac
     first = hearth_factory()
     first.start()
     first.wait_ready()
-    (window,) = first.windows("^Hearth$")
+    (window,) = wait_for(lambda: first.windows("^Hearth$"), 30, "the window")
     window_id = hex(int(window))
 
     # another program's window opens on top of Hearth's
@@ -42,7 +42,11 @@ def test_second_launch_brings_the_first_window_to_the_front_and_exits(hearth_fac
         assert second.returncode == 0, second.stderr
         assert "already running" in second.stdout
         assert "Traceback" not in second.stderr
-        assert "another launch asked this window to come to the front" in first.log
+        wait_for(
+            lambda: "another launch asked this window to come to the front" in first.log,
+            20,
+            "the show request in the log",
+        )
         wait_for(hearth_on_top, 20, "Hearth's window above the cover")
         assert len(first.windows("^Hearth$")) == 1  # still one window, and one server
         assert json.loads((first.data / "server.json").read_text())["pid"] == first.process.pid
@@ -66,5 +70,5 @@ def test_a_crashed_instance_lock_is_taken_over(hearth_factory):
     again.wait_ready()
     assert json.loads((again.data / "desktop.lock").read_text())["pid"] == again.process.pid
     assert again.server()["pid"] == again.process.pid
-    assert again.windows("^Hearth$")
+    wait_for(lambda: again.windows("^Hearth$"), 30, "the new window")
     assert again.stop(signal.SIGTERM) == 0

@@ -14,8 +14,9 @@ def test_hearth_opens_a_signed_in_window_that_loads_the_ui(hearth_factory, tmp_p
     hearth.wait_ready()
 
     # a window titled "Hearth" exists on the X server
-    assert hearth.windows("^Hearth$"), "no visible window titled Hearth"
+    wait_for(lambda: hearth.windows("^Hearth$"), 30, "a visible window titled Hearth")
     # the page called the API, signed in by the cookie (a 401 would say "-> 401")
+    wait_for(lambda: "first request: GET /api/sessions -> " in hearth.log, 30, "the first request")
     assert "first request: GET /api/sessions -> 200" in hearth.log
     # the server the window uses answers the test with server.json's token
     info = hearth.server()
@@ -23,8 +24,8 @@ def test_hearth_opens_a_signed_in_window_that_loads_the_ui(hearth_factory, tmp_p
     assert hearth.api("GET", "/api/desktop/state") == {"live_runs": []}
     assert hearth.api("GET", "/api/sessions")["total"] == 0
     # and something is drawn: an empty or black screen has a handful of colours
-    colours = hearth.screenshot(tmp_path / "window.png")
-    assert colours > 50, f"screenshot has only {colours} colours"
+    shot = tmp_path / "window.png"
+    wait_for(lambda: hearth.screenshot(shot) > 50, 30, "more than 50 colours on screen")
 
     # a clean quit (SIGTERM closes the window): exit 0, server.json gone, geometry kept
     assert hearth.stop(signal.SIGTERM) == 0
@@ -40,9 +41,12 @@ def test_window_reopens_at_its_remembered_size(hearth_factory):
     (config / "window.json").write_text(json.dumps({"width": 900, "height": 600, "x": 40, "y": 30}))
     hearth.start()
     hearth.wait_ready()
-    window = hearth.windows("^Hearth$")[0]
-    geometry = hearth.x("xdotool", "getwindowgeometry", window).stdout
-    assert "900x600" in geometry, geometry
+    window = wait_for(lambda: hearth.windows("^Hearth$"), 30, "the window")[0]
+    wait_for(
+        lambda: "900x600" in hearth.x("xdotool", "getwindowgeometry", window).stdout,
+        30,
+        "the window at 900x600",
+    )
     assert hearth.stop() == 0
 
 

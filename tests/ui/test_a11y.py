@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.ui.conftest import Served, open_page, shoot
 
@@ -110,14 +111,12 @@ IN_VIEWPORT = """(selector) => {
     }"""
 
 
-def visible_in_viewport(page, selector: str) -> bool:
-    return page.evaluate(IN_VIEWPORT, selector)
-
-
 def wait_in_viewport(page, selector: str) -> None:
-    """Wait (the sidebar slides in) until the element is entirely on screen."""
-    page.wait_for_function(IN_VIEWPORT, arg=selector, timeout=3000)
+    """Wait (the sidebar slides in, layout settles) until the element is entirely on screen."""
+    page.wait_for_function(IN_VIEWPORT, arg=selector)
 
+
+NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= innerWidth"
 
 SIDEBAR_CLOSED = """() => !document.body.classList.contains("sidebar-open")
   && getComputedStyle(document.querySelector("#sidebar")).visibility === "hidden"
@@ -135,17 +134,17 @@ def test_small_viewports_keep_composer_send_and_sidebar_usable(browser, server, 
     page = open_page(browser, server, viewport=viewport, path=f"#/s/{session['id']}")
     page.wait_for_selector("#chat-title:has-text('Small screens')")
     for selector in ("#composer-input", "#send", "#toggle-sidebar"):
-        assert visible_in_viewport(page, selector), selector
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")  # no sideways scroll
+        wait_in_viewport(page, selector)
+    page.wait_for_function(NO_SIDEWAYS_SCROLL)
     # The sidebar opens over the chat, its search and list are usable, Esc closes it.
     page.click("#toggle-sidebar")
-    assert page.evaluate("document.activeElement.id") == "search"
+    expect(page.locator("#search")).to_be_focused()
     wait_in_viewport(page, "#search")
     wait_in_viewport(page, "#new-chat")
     wait_in_viewport(page, f"#session-list li[data-id='{session['id']}'] .session-link")
     page.keyboard.press("Escape")
     page.wait_for_function(SIDEBAR_CLOSED)
-    assert page.evaluate("document.activeElement.id") == "toggle-sidebar"
+    expect(page.locator("#toggle-sidebar")).to_be_focused()
     # Picking a conversation in the open sidebar closes it.
     page.click("#toggle-sidebar")
     page.click(f"#session-list li[data-id='{session['id']}'] .session-link")
@@ -155,12 +154,12 @@ def test_small_viewports_keep_composer_send_and_sidebar_usable(browser, server, 
     fake.reply(text="A long reply " * 80, chunks=20, hold=hold, hold_after=10)
     send(page, "Hello from a small screen")
     page.wait_for_selector("#stop:visible")
-    assert visible_in_viewport(page, "#stop")
-    assert visible_in_viewport(page, "#composer-input")
+    wait_in_viewport(page, "#stop")
+    wait_in_viewport(page, "#composer-input")
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
-    assert visible_in_viewport(page, "#send")
-    assert visible_in_viewport(page, "#composer-input")
+    wait_in_viewport(page, "#send")
+    wait_in_viewport(page, "#composer-input")
     assert_clean(page, f"chat at {viewport['width']}px")
     page.context.close()
 
@@ -186,14 +185,19 @@ def test_model_picker_name_fits_at_phone_width(browser, server):
     page = open_page(
         browser, server, viewport={"width": 390, "height": 760}, path=f"#/s/{session['id']}"
     )
-    page.wait_for_function("() => document.querySelector('#model-picker').title !== ''")
+    # the picker is filled once the models are fetched: wait for the name it must show
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#model-picker');"
+        " return p.title === 'Default (fake-model)'"
+        " && p.selectedOptions[0]?.textContent === 'Default (fake-model)'; }"
+    )
     room = page.evaluate(PICKER_ROOM)
     assert room["text"] == "Default (fake-model)"
     assert room["title"] == "Default (fake-model)"  # the whole name, when it must be cut
     assert room["right"] <= 390
     assert room["needed"] <= room["width"], room
-    assert visible_in_viewport(page, "#export-menu summary")
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    wait_in_viewport(page, "#export-menu summary")
+    page.wait_for_function(NO_SIDEWAYS_SCROLL)
     shoot(page, "header-phone")
     page.context.close()
 
@@ -238,12 +242,14 @@ def test_focus_order_from_the_page_start(browser, server, fake):
     assert second != first
     page.keyboard.press("Tab")
     page.keyboard.press("Shift+Tab")
-    assert page.evaluate("document.activeElement.closest('li')?.dataset.id") == second
+    page.wait_for_function(
+        "id => document.activeElement.closest('li')?.dataset.id === id", arg=second
+    )
     # The skip link goes straight to the message box (and stays in the conversation).
     hash_before = page.evaluate("location.hash")
     page.focus(".skip-link")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "composer-input"
+    expect(page.locator("#composer-input")).to_be_focused()
     assert page.evaluate("location.hash") == hash_before
-    assert page.locator(".turn.assistant").count() == 1
+    expect(page.locator(".turn.assistant")).to_have_count(1)
     page.context.close()

@@ -3,8 +3,11 @@ approvals, stop, reload mid-stream, failed turns."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+
+from playwright.sync_api import expect
 
 from tests.ui.conftest import open_page, shoot
 
@@ -39,20 +42,22 @@ def test_send_streams_the_answer(page, fake):
         "() => (document.querySelector('.turn.assistant .md')?.textContent || '')"
         ".startsWith('Streaming works')"
     )
-    assert page.locator("#stop").is_visible()
-    assert page.locator(".session.running").count() == 1
+    expect(page.locator("#stop")).to_be_visible()
+    expect(page.locator(".session.running")).to_have_count(1)
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
-    assert last_answer(page).locator(".md").inner_text() == ANSWER
-    assert page.locator("#send").is_visible()
-    assert "11 in · 7 out tokens" in last_answer(page).locator(".usage").inner_text()
-    assert page.locator(".session.running").count() == 0
+    expect(last_answer(page).locator(".md")).to_have_text(ANSWER, use_inner_text=True)
+    expect(page.locator("#send")).to_be_visible()
+    expect(last_answer(page).locator(".usage")).to_contain_text(
+        "11 in · 7 out tokens", use_inner_text=True
+    )
+    expect(page.locator(".session.running")).to_have_count(0)
     # Shift+Enter makes a new line; the draft is not sent.
     page.fill("#composer-input", "line one")
     page.keyboard.press("Shift+Enter")
     page.keyboard.type("line two")
-    assert page.input_value("#composer-input") == "line one\nline two"
-    assert page.locator(".turn.user").count() == 1
+    expect(page.locator("#composer-input")).to_have_value("line one\nline two")
+    expect(page.locator(".turn.user")).to_have_count(1)
 
 
 def test_markdown_table_code_and_copy(page, fake):
@@ -66,10 +71,10 @@ def test_markdown_table_code_and_copy(page, fake):
     send(page, "Show me markdown")
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     answer = last_answer(page)
-    assert answer.locator("table th").all_inner_texts() == ["name", "size"]
-    assert answer.locator("code.hljs .hljs-keyword").first.inner_text() == "def"
-    assert answer.locator("input[type=checkbox]").count() == 2
-    assert answer.locator("input[type=checkbox]:checked").count() == 1
+    expect(answer.locator("table th")).to_have_text(["name", "size"], use_inner_text=True)
+    expect(answer.locator("code.hljs .hljs-keyword").first).to_have_text("def", use_inner_text=True)
+    expect(answer.locator("input[type=checkbox]")).to_have_count(2)
+    expect(answer.locator("input[type=checkbox]:checked")).to_have_count(1)
     answer.locator("button[data-action=copy]").click()
     page.wait_for_selector("button[data-action=copy]:has-text('Copied')")
     copied = page.evaluate("navigator.clipboard.readText()")
@@ -107,22 +112,22 @@ def test_hostile_model_output_is_inert(page, fake):
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     md = last_answer(page).locator(".md")
     assert page.dialogs == []
-    assert (
-        md.locator("script, iframe, object, embed, form, svg, style, textarea, button").count() == 0
-    )
-    assert md.locator("[onerror], [ontoggle], [style], [id], [name]").count() == 0
-    assert md.locator(".approval, .pending").count() == 0
+    expect(
+        md.locator("script, iframe, object, embed, form, svg, style, textarea, button")
+    ).to_have_count(0)
+    expect(md.locator("[onerror], [ontoggle], [style], [id], [name]")).to_have_count(0)
+    expect(md.locator(".approval, .pending")).to_have_count(0)
     hrefs = md.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert all(h is None or not h.lower().startswith("javascript") for h in hrefs), hrefs
     safe = md.locator("a[href='https://example.com/page']")
-    assert safe.get_attribute("target") == "_blank"
-    assert safe.get_attribute("rel") == "noopener noreferrer"
-    assert page.locator("#composer-input").is_visible()  # nothing took the composer's id
-    assert page.evaluate("document.querySelectorAll('#composer').length") == 1
+    expect(safe).to_have_attribute("target", "_blank")
+    expect(safe).to_have_attribute("rel", "noopener noreferrer")
+    expect(page.locator("#composer-input")).to_be_visible()  # nothing took the composer's id
+    expect(page.locator("#composer")).to_have_count(1)
     # The stored copy, redrawn after a reload, is just as inert.
     page.reload()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
-    assert page.locator(".md script, .md iframe, .md [onerror]").count() == 0
+    expect(page.locator(".md script, .md iframe, .md [onerror]")).to_have_count(0)
     assert page.dialogs == []
 
 
@@ -136,19 +141,19 @@ def test_tool_card_and_approval_allow(page, fake, server):
     send(page, "Write a file")
     approval = page.locator(".approval.pending")
     approval.wait_for()
-    assert "write_file" in approval.inner_text()
+    expect(approval).to_contain_text("write_file", use_inner_text=True)
     card = page.locator(".tool-card").last
-    assert "running" in card.get_attribute("class")
-    assert "allowed.txt" in card.locator(".tool-brief").inner_text()
+    expect(card).to_have_class(re.compile("running"))
+    expect(card.locator(".tool-brief")).to_contain_text("allowed.txt", use_inner_text=True)
     approval.get_by_role("button", name="Allow", exact=True).click()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     card = page.locator(".tool-card").last
-    assert "ok" in card.get_attribute("class")
-    assert card.locator(".tool-status").inner_text() == "Done"
-    assert page.locator(".approval.pending").count() == 0
-    assert "I wrote the file." in last_answer(page).inner_text()
+    expect(card).to_have_class(re.compile("ok"))
+    expect(card.locator(".tool-status")).to_have_text("Done", use_inner_text=True)
+    expect(page.locator(".approval.pending")).to_have_count(0)
+    expect(last_answer(page)).to_contain_text("I wrote the file.", use_inner_text=True)
     card.locator("summary").click()
-    assert card.locator(".tool-args").is_visible()
+    expect(card.locator(".tool-args")).to_be_visible()
 
 
 def test_approval_deny_shows_error_card(page, fake):
@@ -158,8 +163,8 @@ def test_approval_deny_shows_error_card(page, fake):
     page.locator(".approval.pending").get_by_role("button", name="Deny").click()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     card = page.locator(".tool-card").last
-    assert "error" in card.get_attribute("class")
-    assert card.locator(".tool-status").inner_text() == "Failed"
+    expect(card).to_have_class(re.compile("error"))
+    expect(card.locator(".tool-status")).to_have_text("Failed", use_inner_text=True)
 
 
 def test_approval_survives_switching_sessions_and_allow_for_session(page, fake, server):
@@ -177,9 +182,9 @@ def test_approval_survives_switching_sessions_and_allow_for_session(page, fake, 
     approval.get_by_role("button", name="Allow for this session").click()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     # The second write was not asked about: the session's grant covered it.
-    assert page.locator(".tool-card.ok").count() >= 2
-    assert page.locator(".approval.pending").count() == 0
-    assert "Both written." in last_answer(page).inner_text()
+    page.wait_for_function("() => document.querySelectorAll('.tool-card.ok').length >= 2")
+    expect(page.locator(".approval.pending")).to_have_count(0)
+    expect(last_answer(page)).to_contain_text("Both written.", use_inner_text=True)
 
 
 def test_stop_with_button_and_escape(page, fake):
@@ -191,8 +196,10 @@ def test_stop_with_button_and_escape(page, fake):
     )
     page.click("#stop")
     page.wait_for_selector(".turn.assistant[data-status=cancelled]")
-    assert "Stopped." in last_answer(page).inner_text()
-    assert last_answer(page).locator(".md").inner_text().startswith("partial")
+    expect(last_answer(page)).to_contain_text("Stopped.", use_inner_text=True)
+    expect(last_answer(page).locator(".md")).to_have_text(
+        re.compile(r"^partial"), use_inner_text=True
+    )
     hold.set()
     hold2 = threading.Event()
     fake.reply(text="second partial answer that goes on", chunks=10, hold=hold2, hold_after=3)
@@ -220,12 +227,12 @@ def test_reload_mid_stream_resumes_without_duplicates(page, fake, server):
     page.wait_for_function(
         "() => (document.querySelector('.turn.assistant .md')?.textContent || '').length > 20"
     )
-    assert page.locator(".turn.assistant").count() == 1
+    expect(page.locator(".turn.assistant")).to_have_count(1)
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
-    assert page.locator(".turn.assistant").count() == 1
-    assert last_answer(page).locator(".md").inner_text() == ANSWER
-    assert page.locator(".turn.user").count() == 1
+    expect(page.locator(".turn.assistant")).to_have_count(1)
+    expect(last_answer(page).locator(".md")).to_have_text(ANSWER, use_inner_text=True)
+    expect(page.locator(".turn.user")).to_have_count(1)
 
 
 def first_events(server, run_id: str, wanted: int = 2) -> str:
@@ -274,9 +281,9 @@ def test_dropped_connection_shows_reconnecting_then_resumes(page, fake, server):
     )
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
-    assert last_answer(page).locator(".md").inner_text() == ANSWER
+    expect(last_answer(page).locator(".md")).to_have_text(ANSWER, use_inner_text=True)
     assert len(calls) >= 2 and calls[1] > 0, calls  # resumed after the last event seen
-    assert page.locator("#connection").is_hidden()
+    expect(page.locator("#connection")).to_be_hidden()
 
 
 def session_id_of(page) -> str:
@@ -298,13 +305,15 @@ def test_retry_and_regenerate_keep_the_session_and_earlier_messages(page, fake, 
     send(page, "Fail please")
     page.wait_for_selector(".turn.assistant[data-status=error]")
     notice = last_answer(page).locator(".notice.error")
-    assert "The model refuses this request." in notice.inner_text()
+    expect(notice).to_contain_text("The model refuses this request.", use_inner_text=True)
     fake.reply(text="Now it works.")
     last_answer(page).get_by_role("button", name="Retry").click()
     page.wait_for_selector(".turn.assistant[data-status=completed] >> text=Now it works.")
     assert session_id_of(page) == session_id
-    assert page.locator(".turn.user").all_inner_texts()[-1].startswith("Fail please")
-    assert page.locator(".turn.user").count() == 2
+    expect(page.locator(".turn.user").last).to_have_text(
+        re.compile(r"^Fail please"), use_inner_text=True
+    )
+    expect(page.locator(".turn.user")).to_have_count(2)
     stored = server.session(session_id)["messages"]
     assert stored[:2] == before  # untouched: same ids, content, status
     assert [(m["role"], m["content"]) for m in stored[2:]] == [
@@ -315,7 +324,7 @@ def test_retry_and_regenerate_keep_the_session_and_earlier_messages(page, fake, 
     fake.reply(text="A regenerated answer.")
     page.locator(".turn.assistant").last.get_by_role("button", name="Regenerate").click()
     page.wait_for_selector(".turn.assistant[data-status=completed] >> text=A regenerated answer.")
-    assert "Now it works." not in page.inner_text("#messages")
+    expect(page.locator("#messages")).not_to_contain_text("Now it works.", use_inner_text=True)
     stored = server.session(session_id)["messages"]
     assert stored[:2] == before
     assert [(m["role"], m["content"]) for m in stored[2:]] == [
@@ -356,10 +365,10 @@ def test_interrupted_turn_offers_continue_and_retry(browser, server, fake):
     page = open_page(browser, server, path=f"#/s/{session['id']}")
     page.wait_for_selector(".turn.assistant[data-status=interrupted]")
     answer = last_answer(page)
-    assert "cut off" in answer.locator(".notice").inner_text()
-    assert answer.get_by_role("button", name="Continue").is_visible()
-    assert answer.get_by_role("button", name="Retry").is_visible()
-    assert answer.locator(".md").inner_text() == "Once upon a"
+    expect(answer.locator(".notice")).to_contain_text("cut off", use_inner_text=True)
+    expect(answer.get_by_role("button", name="Continue")).to_be_visible()
+    expect(answer.get_by_role("button", name="Retry")).to_be_visible()
+    expect(answer.locator(".md")).to_have_text("Once upon a", use_inner_text=True)
     before = server.session(session["id"])["messages"]
     # Continue is a new run after what was kept.
     fake.reply(text="time, the end.")
@@ -370,7 +379,9 @@ def test_interrupted_turn_offers_continue_and_retry(browser, server, fake):
     assert stored[:2] == before
     assert [m["role"] for m in stored[2:]] == ["user", "assistant"]
     assert stored[3]["content"] == "time, the end."
-    assert page.locator(".turn.assistant").first.locator(".md").inner_text() == "Once upon a"
+    expect(page.locator(".turn.assistant").first.locator(".md")).to_have_text(
+        "Once upon a", use_inner_text=True
+    )
     page.context.close()
 
 
@@ -383,11 +394,11 @@ def test_running_marker_follows_the_server_also_for_runs_started_elsewhere(page,
     row = page.locator(f"#session-list li[data-id='{other['id']}']")
     # This page did not start the run: the marker comes from the summaries (polled).
     page.wait_for_selector(f"#session-list li.running[data-id='{other['id']}']")
-    assert row.locator(".running-dot").is_visible()
+    expect(row.locator(".running-dot")).to_be_visible()
     # After a reload it is there from the first drawing of the list.
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    assert "running" in row.get_attribute("class")
+    expect(row).to_have_class(re.compile("running"))
     # Opening it follows the live run; when that ends the marker goes.
     row.locator("a").click()
     page.wait_for_selector("#stop:visible")
@@ -398,7 +409,7 @@ def test_running_marker_follows_the_server_also_for_runs_started_elsewhere(page,
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     page.wait_for_selector(f"#session-list li.session:not(.running)[data-id='{other['id']}']")
-    assert page.locator("#session-list li.running").count() == 0
+    expect(page.locator("#session-list li.running")).to_have_count(0)
 
 
 def test_open_conversation_picks_up_a_run_started_in_another_tab(page, fake, server):
@@ -414,7 +425,7 @@ def test_open_conversation_picks_up_a_run_started_in_another_tab(page, fake, ser
     page.wait_for_selector("#stop:visible")
     hold.set()
     page.wait_for_selector(".turn.assistant[data-status=completed] >> text=From the other tab")
-    assert page.locator(".turn.assistant").count() == 2
+    expect(page.locator(".turn.assistant")).to_have_count(2)
 
 
 def test_failed_tool_result_is_an_error_card_after_reload(page, fake, server, tmp_path):
@@ -434,12 +445,14 @@ def test_failed_tool_result_is_an_error_card_after_reload(page, fake, server, tm
 
     def check():
         cards = page.locator(".tool-card")
-        assert cards.count() == 2
-        assert "ok" in cards.nth(0).get_attribute("class")
-        assert cards.nth(0).locator(".tool-status").inner_text() == "Done"
-        assert "error" in cards.nth(1).get_attribute("class")
-        assert cards.nth(1).locator(".tool-status").inner_text() == "Failed"
-        assert "missing.txt" in cards.nth(1).locator(".tool-output").inner_text()
+        expect(cards).to_have_count(2)
+        expect(cards.nth(0)).to_have_class(re.compile("ok"))
+        expect(cards.nth(0).locator(".tool-status")).to_have_text("Done", use_inner_text=True)
+        expect(cards.nth(1)).to_have_class(re.compile("error"))
+        expect(cards.nth(1).locator(".tool-status")).to_have_text("Failed", use_inner_text=True)
+        expect(cards.nth(1).locator(".tool-output")).to_contain_text(
+            "missing.txt", use_inner_text=True
+        )
 
     check()
     statuses = [
@@ -488,8 +501,8 @@ def test_stored_tool_status_decides_not_the_text(browser, server):
     page = open_page(browser, server, path=f"#/s/{session['id']}")
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     cards = page.locator(".tool-card")
-    assert "ok" in cards.nth(0).get_attribute("class")
-    assert "error" in cards.nth(1).get_attribute("class")
+    expect(cards.nth(0)).to_have_class(re.compile("ok"))
+    expect(cards.nth(1)).to_have_class(re.compile("error"))
     page.context.close()
 
 
@@ -513,7 +526,7 @@ def test_screenshots_light_and_dark(browser, server, fake):
         fake.reply(text="Not written.")
         send(page, "Now write the notes file")
         page.locator(".approval.pending").wait_for()
-        assert page.locator(".turn.user.last .user-actions").is_hidden()  # no Edit while live
+        expect(page.locator(".turn.user.last .user-actions")).to_be_hidden()  # no Edit while live
         page.mouse.move(0, 0)
         shoot(page, f"chat-{theme}")
         page.set_viewport_size({"width": 390, "height": 800})
@@ -555,5 +568,5 @@ def test_long_session_draws_the_last_turns_then_earlier_ones_on_scroll(browser, 
             f"() => document.querySelectorAll('#messages .turn').length > {count}"
         )
     page.locator(".turn.user >> text=question 0").wait_for()
-    assert page.locator("#messages .turn").count() == 300
+    expect(page.locator("#messages .turn")).to_have_count(300)
     page.context.close()

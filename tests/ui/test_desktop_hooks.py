@@ -6,6 +6,7 @@ The window is simulated here in Chromium; tests/desktop checks the real one."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.ui.conftest import open_page
 
@@ -35,8 +36,8 @@ def test_plain_browser_has_no_desktop_actions(page):
     assert page.evaluate("document.documentElement.dataset.desktop") is None
     # A hearth:desktop-ready alone (no mark) does not show them either.
     page.evaluate("window.dispatchEvent(new Event('hearth:desktop-ready'))")
-    assert page.locator("#open-data-folder").is_hidden()
-    assert page.locator("#open-logs").is_hidden()
+    expect(page.locator("#open-data-folder")).to_be_hidden()
+    expect(page.locator("#open-logs")).to_be_hidden()
 
 
 def assert_actions_ask_the_window(page) -> None:
@@ -50,7 +51,7 @@ def assert_actions_ask_the_window(page) -> None:
 
 
 def test_window_marking_after_load_shows_actions_that_ask_the_window(page):
-    assert page.locator("#open-data-folder").is_hidden()
+    expect(page.locator("#open-data-folder")).to_be_hidden()
     page.evaluate(MARK_AND_ANNOUNCE)
     assert_actions_ask_the_window(page)
 
@@ -84,7 +85,7 @@ def test_menu_commands_new_chat_and_search(browser, server, viewport):
     page.evaluate(MARK_AND_ANNOUNCE)
     page.evaluate(COMMAND, "search")
     page.wait_for_function("() => document.activeElement.id === 'search'")
-    assert page.locator("#search").is_visible()  # on a phone the sidebar opened for it
+    expect(page.locator("#search")).to_be_visible()  # on a phone the sidebar opened for it
     page.keyboard.press("Escape")
     page.evaluate(COMMAND, "new-chat")
     page.wait_for_function("() => location.hash === '#/new'")

@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.ui.conftest import Served, open_page, shoot
 from tests.ui.test_a11y import assert_clean
@@ -53,18 +54,18 @@ def lm_studio():
 def test_first_run_offers_local_server_and_composer_says_why(browser, bare_server, lm_studio):
     page = open_page(browser, bare_server)
     panel = page.locator("#first-run")
-    assert panel.is_visible()
-    assert "Welcome to Hearth" in panel.inner_text()
-    assert page.locator("#composer-input").is_disabled()
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("Welcome to Hearth", use_inner_text=True)
+    expect(page.locator("#composer-input")).to_be_disabled()
     reason = page.locator("#composer-reason")
-    assert "No model provider is set up" in reason.inner_text()
-    assert reason.get_by_role("link", name="Open settings").is_visible()
+    expect(reason).to_contain_text("No model provider is set up", use_inner_text=True)
+    expect(reason.get_by_role("link", name="Open settings")).to_be_visible()
     shoot(page, "first-run-light")
     use = panel.get_by_role("button", name="Use LM Studio")
     use.wait_for()
     use.click()
     page.wait_for_selector("#first-run", state="hidden")
-    assert page.locator("#composer-input").is_enabled()
+    expect(page.locator("#composer-input")).to_be_enabled()
     providers = bare_server.api.get("/api/providers").json()["providers"]
     assert [p["name"] for p in providers] == ["LM Studio"]
     assert providers[0]["default_model"] == "local-model"
@@ -95,10 +96,10 @@ def test_saved_key_never_comes_back(browser, bare_server, fake):
     form.get_by_role("button", name="Add provider").click()
     provider = dialog.locator("li.provider", has_text="Fake cloud")
     provider.wait_for()
-    assert "Key saved" in provider.inner_text()
+    expect(provider).to_contain_text("Key saved", use_inner_text=True)
     provider.get_by_role("button", name="Test connection").click()
     provider.locator(".test-result.ok").wait_for()
-    assert "Connected" in provider.locator(".test-result").inner_text()
+    expect(provider.locator(".test-result")).to_contain_text("Connected", use_inner_text=True)
     # The key is in no field, no attribute, no text of the page, and in no API answer.
     for value in page.locator("input").evaluate_all("els => els.map(e => e.value)"):
         assert SECRET not in value
@@ -129,14 +130,14 @@ def test_settings_persist_and_theme_applies(browser, bare_server):
     dialog.get_by_label("Theme").select_option("dark")
     dialog.get_by_role("button", name="Save settings").click()
     dialog.locator(".test-result.ok:has-text('Saved')").wait_for()
-    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     shoot(page, "settings-dark")
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
-    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.click("#open-settings")
-    assert dialog.get_by_label("System prompt").input_value() == "Answer like a pirate."
-    assert dialog.get_by_label("Approvals").input_value() == "allow_all"
+    expect(dialog.get_by_label("System prompt")).to_have_value("Answer like a pirate.")
+    expect(dialog.get_by_label("Approvals")).to_have_value("allow_all")
     settings = bare_server.api.get("/api/settings").json()
     assert settings["theme"] == "dark" and settings["approvals"] == "allow_all"
     dialog.get_by_label("Theme").select_option("light")
@@ -174,13 +175,13 @@ def test_unreadable_settings_file_is_shown_until_saved(browser, broken_settings_
     )
     settings_button = page.locator("#open-settings")
     settings_button.locator(".problem-marker").wait_for()
-    assert settings_button.get_attribute("title") == problem
+    expect(settings_button).to_have_attribute("title", problem)
     settings_button.click()
     dialog = page.locator("#settings-dialog")
     notice = dialog.locator(".settings-problem")
     notice.wait_for()
-    assert problem in notice.inner_text()
-    assert dialog.locator("b").count() == 0  # the sentence went in as text
+    expect(notice).to_contain_text(problem, use_inner_text=True)
+    expect(dialog.locator("b")).to_have_count(0)  # the sentence went in as text
     shoot(page, "settings-problem")
     assert_clean(page, "settings with a problem")
     # Dismiss folds it away, not for good: a button brings it back.
@@ -188,7 +189,7 @@ def test_unreadable_settings_file_is_shown_until_saved(browser, broken_settings_
     notice.wait_for(state="detached")
     dialog.get_by_role("button", name="Show the settings file problem").click()
     notice.wait_for()
-    assert problem in notice.inner_text()
+    expect(notice).to_contain_text(problem, use_inner_text=True)
     # Closing and opening Settings again still shows it, and so does a reload.
     dialog.get_by_role("button", name="Close").click()
     page.reload()
@@ -200,9 +201,9 @@ def test_unreadable_settings_file_is_shown_until_saved(browser, broken_settings_
     dialog.get_by_role("button", name="Save settings").click()
     dialog.locator(".test-result.ok:has-text('Saved')").wait_for()
     notice.wait_for(state="detached")
-    assert dialog.get_by_role("button", name="Show the settings file problem").count() == 0
-    assert settings_button.locator(".problem-marker").count() == 0
-    assert settings_button.get_attribute("title") is None
+    expect(dialog.get_by_role("button", name="Show the settings file problem")).to_have_count(0)
+    expect(settings_button.locator(".problem-marker")).to_have_count(0)
+    page.wait_for_function("() => !document.querySelector('#open-settings').hasAttribute('title')")
     assert patches and all("problem" not in body for body in patches)
     assert served.api.get("/api/settings").json()["problem"] is None
     config = served.api.get("/api/settings").json()
