@@ -21,6 +21,14 @@ from tests.fakes import FakeOpenAIServer
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 15.0
+# Whatever the developer's shell holds for these must not leak into a test server.
+HEARTH_ENV = (
+    "HEARTH_BASE_URL",
+    "HEARTH_API_KEY",
+    "HEARTH_MODEL",
+    "HEARTH_TOKEN",
+    "HEARTH_DATA_DIR",
+)
 
 
 class HearthServer:
@@ -34,7 +42,12 @@ class HearthServer:
         args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = data_dir
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+        full_env = {
+            **{k: v for k, v in os.environ.items() if k not in HEARTH_ENV},
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "HEARTH_SECRETS_BACKEND": "file",
+        }
         if fake is not None:
             full_env.update(
                 HEARTH_BASE_URL=fake.base_url, HEARTH_MODEL="fake-model", HEARTH_API_KEY="sk-fake"

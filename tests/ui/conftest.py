@@ -4,17 +4,12 @@ through Playwright. One server and one browser per module; each test gets a fres
 from __future__ import annotations
 
 import os
-import queue
-import subprocess
-import sys
-import threading
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from tests.fakes import FakeOpenAIServer
+from tests.server.conftest import HearthServer
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -30,72 +25,14 @@ CHROMIUM_ARGS = [
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-class Served:
-    """One ``hearth serve --port 0`` subprocess on its own data folder."""
+class Served(HearthServer):
+    """One ``hearth serve --port 0`` subprocess on its own data folder; ``api`` carries
+    its token and ``sign_in_url`` is the link the server printed."""
 
     def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        full_env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUNBUFFERED": "1",
-            "HEARTH_SECRETS_BACKEND": "file",
-            "HEARTH_DATA_DIR": str(data_dir),
-        }
-        for name in ("HEARTH_BASE_URL", "HEARTH_API_KEY", "HEARTH_MODEL", "HEARTH_TOKEN"):
-            full_env.pop(name, None)
-        full_env.update(env)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "desktop.cli",
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                str(data_dir),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=full_env,
-            cwd=ROOT,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(
-            target=lambda: lines.put(self.process.stdout.readline()), daemon=True
-        ).start()
-        try:
-            line = lines.get(timeout=20).strip()
-        except queue.Empty:
-            line = ""
-        if "/?token=" not in line:
-            self.process.kill()
-            raise RuntimeError(f"hearth serve did not start: {self.process.stderr.read()}")
-        self.sign_in_url = line
-        self.url, self.token = line.split("/?token=")
-        self.api = httpx.Client(
-            base_url=self.url, timeout=10, headers={"Authorization": f"Bearer {self.token}"}
-        )
-
-    def new_session(self, **body: Any) -> dict:
-        answer = self.api.post("/api/sessions", json=body)
-        assert answer.status_code == 201, answer.text
-        return answer.json()
-
-    def session(self, session_id: str) -> dict:
-        return self.api.get(f"/api/sessions/{session_id}").json()
-
-    def close(self) -> None:
-        self.api.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        for stream in (self.process.stdout, self.process.stderr):
-            stream.close()
+        super().__init__(data_dir, None, env=env)
+        self.api = self.client
+        self.sign_in_url = self.ready_line
 
 
 @pytest.fixture(scope="module")
