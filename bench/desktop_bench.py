@@ -24,24 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.desktop.xvfb import start_xvfb  # noqa: E402
+
 CACHE = ROOT / "bench" / ".cache" / "bundle"
 LAUNCHES = 3
 READY = re.compile(r"ui ready: sessions list on screen ([0-9.]+) s after launch")
 LAUNCH_TARGET_S = 2.0
 SIZE_TARGET_MB = 350
-
-
-def start_xvfb() -> tuple[subprocess.Popen, str]:
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        return xvfb, ":" + pipe.readline().strip()
 
 
 def launch_seconds(command: list[str], display: str) -> float:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.desktop.xvfb import start_xvfb
 
 X_TOOLS = ("Xvfb", "xdotool", "xwininfo", "import", "convert")
 LAUNCH_TIMEOUT = 60.0  # generous: CI shares two cores with the other suites
@@ -59,21 +60,12 @@ def display() -> Iterator[str]:
     reason = missing_gui()
     if reason:
         pytest.skip(reason)
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()  # Xvfb writes it once it accepts connections
-    if not number:
+    xvfb, display = start_xvfb()
+    if display == ":":
         xvfb.kill()
         pytest.fail("Xvfb did not start")
     try:
-        yield f":{number}"
+        yield display
     finally:
         xvfb.terminate()
         xvfb.wait(10)
