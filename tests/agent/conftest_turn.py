@@ -9,26 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from core.agent.approvals import ApprovalBroker
-from core.agent.providers import ProviderConfig, make_provider
 from core.agent.tools import ToolContext, default_tools
 from core.agent.turn import run_turn
 from core.runs.live_run import LiveRun
 from tests.fakes import FakeModelServer
+from tests.fakes.fixtures import provider_for
 
-QUICK = (0.01, 0.01, 0.01)
 WAIT = 5.0  # seconds a test waits for something that should happen at once
-
-
-def provider_for(fake: FakeModelServer, **overrides: Any):
-    settings = {
-        "kind": fake.wire,
-        "base_url": fake.base_url,
-        "api_key": "sk-test-key",
-        "name": "Fake",
-        "backoff": QUICK,
-        **overrides,
-    }
-    return make_provider(ProviderConfig(**settings))
 
 
 class Events:

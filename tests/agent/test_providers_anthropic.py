@@ -1,16 +1,14 @@
 """What the Anthropic provider sends: system apart, tool_use and merged tool_result turns."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `tests` as a package
+from functools import partial
 
 import pytest
 
-from core.agent.providers import Finish, ProviderConfig, ProviderError, TextDelta, make_provider
+from core.agent.providers import Finish, ProviderError, TextDelta
 from tests.fakes import fixtures
 
 anthropic_fake = fixtures.anthropic_fake
+provider_for = partial(fixtures.provider_for, api_key="sk-ant-secret", backoff=(0.01,))
 
 HISTORY = [
     {"role": "user", "content": "What is in a.txt and b.txt?"},
@@ -36,18 +34,6 @@ TOOLS = [
         "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
     }
 ]
-
-
-def provider_for(fake, **overrides):
-    settings = {
-        "kind": "anthropic",
-        "base_url": fake.base_url,
-        "api_key": "sk-ant-secret",
-        "name": "Fake",
-        "backoff": (0.01,),
-        **overrides,
-    }
-    return make_provider(ProviderConfig(**settings))
 
 
 def collect(provider, messages=HISTORY, **kwargs):

@@ -1,27 +1,22 @@
 """Behaviour both providers share, each run against its own fake wire server."""
 
-import sys
 import threading
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `tests` as a package
 
 import pytest
 
 from core.agent.providers import (
     Finish,
-    ProviderConfig,
     ProviderError,
     ReasoningDelta,
     TextDelta,
     ToolCall,
     Usage,
-    make_provider,
 )
-from tests.fakes import FakeModelServer, fixtures
+from tests.fakes import fixtures
 
 any_fake = fixtures.any_fake
+provider_for = fixtures.provider_for
 
 HELLO = [{"role": "user", "content": "Hi"}]
 TOOLS = [
@@ -32,18 +27,6 @@ TOOLS = [
     }
 ]
 QUICK = (0.01, 0.01, 0.01)
-
-
-def provider_for(fake: FakeModelServer, **overrides):
-    settings = {
-        "kind": fake.wire,
-        "base_url": fake.base_url,
-        "api_key": "sk-secret-123",
-        "name": "Fake",
-        "backoff": QUICK,
-        **overrides,
-    }
-    return make_provider(ProviderConfig(**settings))
 
 
 def run(provider, messages=HELLO, **kwargs):

@@ -1,27 +1,23 @@
 """What the OpenAI-compatible provider sends, and the quirks of local servers."""
 
 import email.utils
-import sys
 import threading
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `tests` as a package
+from functools import partial
 
 import pytest
 
 from core.agent.providers import (
     Finish,
-    ProviderConfig,
     ProviderError,
     ReasoningDelta,
     TextDelta,
     ToolCall,
-    make_provider,
 )
 from tests.fakes import fixtures
 
 openai_fake = fixtures.openai_fake
+provider_for = partial(fixtures.provider_for, backoff=(0.01,))
 
 HISTORY = [
     {"role": "user", "content": "What is in a.txt and b.txt?"},
@@ -45,18 +41,6 @@ TOOLS = [
         "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
     }
 ]
-
-
-def provider_for(fake, **overrides):
-    settings = {
-        "kind": "openai",
-        "base_url": fake.base_url,
-        "api_key": "sk-secret-123",
-        "name": "Fake",
-        "backoff": (0.01,),
-        **overrides,
-    }
-    return make_provider(ProviderConfig(**settings))
 
 
 def collect(provider, messages=HISTORY, **kwargs):

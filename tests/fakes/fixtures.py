@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+
+from core.agent.providers import Provider, ProviderConfig, make_provider
 
 from . import FakeAnthropicServer, FakeModelServer, FakeOpenAIServer
 
@@ -28,3 +31,16 @@ def any_fake(request: pytest.FixtureRequest) -> Iterator[FakeModelServer]:
     """Each wire format in turn; ``any_fake.wire`` says which."""
     with WIRES[request.param]() as fake:
         yield fake
+
+
+def provider_for(fake: FakeModelServer, **overrides: Any) -> Provider:
+    """A real provider of the fake's wire format pointed at it, with quick retries."""
+    settings = {
+        "kind": fake.wire,
+        "base_url": fake.base_url,
+        "api_key": "sk-secret-123",
+        "name": "Fake",
+        "backoff": (0.01, 0.01, 0.01),
+        **overrides,
+    }
+    return make_provider(ProviderConfig(**settings))
