@@ -26,7 +26,6 @@ TOOLS = [
         "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
     }
 ]
-QUICK = (0.01, 0.01, 0.01)
 
 
 def run(provider, messages=HELLO, **kwargs):
