@@ -19,6 +19,14 @@ def describe_error(exc: BaseException) -> str:
     return f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
+def checkpoint(store: Store, live: LiveRun) -> Pending:
+    """Write what ``live`` produced since its last checkpoint; return what was written."""
+    pending = live.pending()
+    store.checkpoint(live.run_id, pending.text, pending.reasoning, pending.steps)
+    live.mark_saved(pending)
+    return pending
+
+
 def run_durably(
     store: Store,
     live: LiveRun,
@@ -36,9 +44,7 @@ def run_durably(
     """
 
     def save() -> None:
-        pending = live.pending()
-        store.checkpoint(live.run_id, pending.text, pending.reasoning, pending.steps)
-        live.mark_saved(pending)
+        pending = checkpoint(store, live)
         if on_checkpoint is not None:
             on_checkpoint(pending)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.errors import Conflict, InvalidInput
-from core.runs.durable import run_durably
+from core.runs.durable import checkpoint, run_durably
 from core.runs.events import EventLog
 from core.runs.live_run import LiveRun
 from core.store import Store
@@ -133,16 +133,14 @@ class RunManager:
     def start(
         self, session_id: str, content: Any, model: Any = None, replace_from: Any = None
     ) -> dict[str, Any]:
-        """Store the user's message and a live run, then answer it in a worker thread."""
+        """Store the user's message and a live run, then answer it in a worker thread.
+
+        The store checks ``model`` and ``replace_from`` before it writes anything."""
         if not isinstance(content, str) or not content.strip():
             raise InvalidInput("content must be a non-empty string.")
-        if model is not None and not isinstance(model, str):
-            raise InvalidInput("model must be a string.")
         if self._closing:
             raise Conflict("Hearth is shutting down; try again once it has restarted.")
         self._prune()
-        if replace_from is not None and not isinstance(replace_from, str):
-            raise InvalidInput("replace_from must be a message id.")
         began = self.store.begin_run(session_id, content, model, replace_from)
         run = _Run(began["run"], model)
         with self._lock:
@@ -263,9 +261,7 @@ class RunManager:
     def _save_straggler(self, run: _Run) -> None:
         """A run that did not stop in time: checkpoint its text; the next start recovers it."""
         try:
-            pending = run.live.pending()
-            self.store.checkpoint(run.id, pending.text, pending.reasoning, pending.steps)
-            run.live.mark_saved(pending)
+            checkpoint(self.store, run.live)
         except Exception:
             log.exception("run %s: final checkpoint at shutdown failed", run.id)
 
