@@ -203,7 +203,11 @@ class Settings:
             return _public(record, self._default_provider_id())
 
     def update_provider(self, provider_id: str, **changes: Any) -> dict[str, Any]:
-        """Change a provider; ``api_key`` is write-only ("" removes it, None leaves it)."""
+        """Change a provider; ``api_key`` is write-only ("" removes it, None leaves it).
+
+        Changing where the provider lives (``base_url``, or ``kind`` while the URL is the
+        kind's default) forgets the stored key unless the same change carries ``api_key``.
+        """
         checks: dict[str, Callable[[Any], Any]] = {
             "name": _check_name,
             "kind": _check_kind,
@@ -222,6 +226,10 @@ class Settings:
         key = _check_key(key_change) if key_change is not None else None
         with self._lock:
             record = self._stored(provider_id)
+            if key_change is None and _moves_endpoint(record, checked):
+                # A key is only ever sent where the user entered it: a new address (or a
+                # kind with another default address) needs the key typed again.
+                key_change = ""
             if key_change is not None:
                 if key:
                     self.secrets.set(provider_id, key)
@@ -511,6 +519,15 @@ def _env_provider(env: Mapping[str, str]) -> dict[str, Any] | None:
         "has_key": bool(key),
         "api_key": key,  # in memory only; _public() leaves it out
     }
+
+
+def _moves_endpoint(record: Mapping[str, Any], checked: Mapping[str, Any]) -> bool:
+    """Whether applying ``checked`` would send requests to another address."""
+    before = (record["kind"], record["base_url"])
+    after = (checked.get("kind", record["kind"]), checked.get("base_url", record["base_url"]))
+    if after[1] is not None and after[1] == before[1]:
+        return False
+    return after != before
 
 
 def _one_of(value: Any, choices: tuple[str, ...], what: str) -> str:

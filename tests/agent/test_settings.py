@@ -252,6 +252,40 @@ def test_update_provider_key_is_write_only(paths):
         settings.update_provider("nobody", name="x")
 
 
+def test_moving_a_provider_forgets_its_key_unless_it_is_entered_again(paths):
+    settings = make(paths)
+    settings.add_provider(
+        "Groq", "openai", base_url="https://api.groq.com/openai/v1/", api_key=SECRET
+    )
+
+    same = settings.update_provider("groq", base_url="https://api.groq.com/openai/v1/")
+    assert same["has_key"] is True  # the same address, written differently, keeps the key
+
+    moved = settings.update_provider("groq", base_url="http://127.0.0.1:9/v1")
+    assert moved["has_key"] is False
+    assert settings.provider_config("groq").api_key is None
+    assert SECRET not in (paths.config / "secrets.json").read_text()
+    assert make(paths).provider_config("groq").api_key is None  # gone from disk too
+
+    again = settings.update_provider(
+        "groq", base_url="https://api.groq.com/openai/v1", api_key="sk-typed-again"
+    )
+    assert again["has_key"] is True
+    assert settings.provider_config("groq").api_key == "sk-typed-again"
+
+
+def test_changing_the_kind_of_a_provider_without_url_forgets_its_key(paths):
+    settings = make(paths)
+    settings.add_provider("Cloud", "openai", api_key=SECRET)  # OpenAI's default address
+
+    assert settings.update_provider("cloud", kind="anthropic")["has_key"] is False
+    assert settings.provider_config("cloud").api_key is None
+
+    settings.update_provider("cloud", api_key=SECRET)
+    kept = settings.update_provider("cloud", kind="anthropic", name="Claude")  # no move
+    assert kept["has_key"] is True
+
+
 def test_remove_provider_forgets_its_key_and_default(paths):
     settings = make(paths)
     settings.add_provider("Local", "openai", base_url="http://127.0.0.1:11434/v1", api_key=SECRET)

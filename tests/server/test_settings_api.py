@@ -102,3 +102,36 @@ def test_an_unreadable_settings_file_is_reported_and_kept(start_server, tmp_path
     assert saved.json()["theme"] == "dark" and saved.json()["problem"] is None
     kept = list((data / "config").glob("settings.json.unreadable-*"))
     assert len(kept) == 1 and kept[0].read_text() == "{ this is not json"
+
+
+def test_pointing_a_provider_elsewhere_never_sends_its_key_there(server):
+    with FakeOpenAIServer() as home, FakeOpenAIServer() as listener:
+        added = server.client.post(
+            "/api/providers",
+            json={
+                "name": "Home",
+                "kind": "openai",
+                "base_url": home.base_url,
+                "api_key": "sk-stored-secret-42",
+            },
+        )
+        pid = added.json()["id"]
+        moved = server.client.patch(f"/api/providers/{pid}", json={"base_url": listener.base_url})
+        assert moved.status_code == 200 and moved.json()["has_key"] is False
+
+        server.client.post(f"/api/providers/{pid}/test", json={})
+        server.client.get(f"/api/providers/{pid}/models")
+        back = server.client.patch(f"/api/providers/{pid}", json={"base_url": home.base_url})
+        assert back.json()["has_key"] is False  # moving back does not bring it back
+        server.client.post(f"/api/providers/{pid}/test", json={})
+
+        seen = [r.headers.get("authorization", "") for r in listener.requests + home.requests]
+        assert listener.requests and not any("sk-stored-secret-42" in h for h in seen)
+
+        retyped = server.client.patch(
+            f"/api/providers/{pid}", json={"base_url": listener.base_url, "api_key": "sk-new-1"}
+        )
+        assert retyped.json()["has_key"] is True
+        server.client.post(f"/api/providers/{pid}/test", json={})
+        assert listener.requests[-1].headers["authorization"] == "Bearer sk-new-1"
+        server.client.delete(f"/api/providers/{pid}")
