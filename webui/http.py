@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from typing import Any
 
 import bottle
@@ -13,6 +15,9 @@ from core.errors import Conflict, HearthError, InvalidInput, NotFound
 log = logging.getLogger("hearth.http")
 
 MAX_BODY = 10 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+MAX_LOGGED_PATH = 200
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
 STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -20,6 +25,7 @@ STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    429: "too_many_requests",
     500: "internal_error",
     502: "provider_error",
     503: "unavailable",
@@ -39,6 +45,7 @@ DEFAULT_MESSAGES = {
     404: "There is nothing at this address.",
     405: "This address does not accept that method.",
     413: "The request body is larger than 10 MB.",
+    429: "Too many requests are open at once; close one and try again.",
     500: "Something went wrong inside Hearth; the details are in its log.",
 }
 
@@ -95,12 +102,92 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
     if content_type != "application/json":
         raise fail(400, "bad_content_type", "Send the body as application/json.")
     try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise fail(400, "malformed_json", "The body is not valid JSON.") from None
+        value = parse_json(raw)
+    except BadJSON as exc:
+        raise fail(400, "malformed_json", str(exc)) from None
     if not isinstance(value, dict):
         raise fail(400, "bad_request", "The body must be a JSON object.")
     return value
+
+
+class BadJSON(ValueError):
+    """Why a JSON text was refused, in one sentence."""
+
+
+def parse_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``raw`` parsed as strict JSON: nested at most ``max_depth`` deep, finite numbers only
+    (no NaN or Infinity, which browsers cannot read back), and text that is valid Unicode
+    (no lone surrogates, which SQLite cannot store). Raises BadJSON."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadJSON("The body is not valid UTF-8 text.") from None
+    # Cheap bound first: a text with few brackets cannot nest deeply.
+    if raw.count("[") + raw.count("{") > max_depth:
+        _check_nesting(raw, max_depth)
+    try:
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+    except BadJSON:
+        raise
+    except (ValueError, RecursionError):
+        raise BadJSON("The body is not valid JSON.") from None
+    _check_text(value)
+    return value
+
+
+def _check_nesting(raw: str, max_depth: int) -> None:
+    """Refuse before parsing when brackets nest deeper than ``max_depth`` (strings skipped)."""
+    depth = 0
+    for token in _BRACKETS_AND_STRINGS.finditer(raw):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise BadJSON(f"The JSON nests deeper than {max_depth} levels.")
+        elif char in "]}":
+            depth -= 1
+
+
+_BRACKETS_AND_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
+def _no_constant(name: str) -> Any:
+    raise BadJSON(f"The JSON holds {name}, which is not a number JSON allows.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadJSON("The JSON holds a number too large to represent.")
+    return value
+
+
+def _check_text(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _valid_unicode(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                _valid_unicode(key)
+                stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _valid_unicode(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadJSON("The JSON holds text that is not valid Unicode (a lone surrogate).") from None
+
+
+def loggable(text: str, limit: int = MAX_LOGGED_PATH) -> str:
+    """``text`` for a log line: control characters escaped (no forged lines), length capped."""
+    shown = repr(text[:limit])
+    return shown + "…" if len(text) > limit else shown
 
 
 def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], required: bool = False):
@@ -121,10 +208,9 @@ def query_int(name: str, default: int, minimum: int = 0, maximum: int | None = N
     raw = bottle.request.query.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number.") from None
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise InvalidInput(f"{name} must be a whole number.")
+    value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
         upper = f" to {maximum}" if maximum is not None else " or more"
         raise InvalidInput(f"{name} must be from {minimum}{upper}.")
@@ -145,7 +231,8 @@ def json_errors(callback):
             kind = getattr(exc, "kind", None)
             if kind is not None and type(exc).__name__ == "ProviderError":
                 return fail(502, "provider_error", getattr(exc, "message", str(exc)))
-            log.exception("%s %s failed", bottle.request.method, bottle.request.path)
+            request = bottle.request
+            log.exception("%s %s failed", loggable(request.method, 20), loggable(request.path))
             return fail(500)
 
     return wrapper

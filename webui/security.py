@@ -1,17 +1,22 @@
-"""The gate in front of the app: Host and Origin checks, the API token, body size, and the
-security headers every response carries (errors included)."""
+"""The gate in front of the app: Host and Origin checks, the API token or a browser's sign-in
+session, body size, and the security headers every response carries (errors included)."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import io
+import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from webui.http import MAX_BODY, error_body
 
-COOKIE_NAME = "hearth_token"
+COOKIE_PREFIX = "hearth_session_"
+MAX_SIGN_INS = 64  # browser sign-ins remembered at once; the oldest is forgotten first
+MAX_COOKIE_CANDIDATES = 16
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_API = frozenset({"/api/health"})
 CSP = (
@@ -34,6 +39,64 @@ def token_matches(given: str | None, token: str) -> bool:
     return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 
 
+def cookie_name(environ: dict[str, Any]) -> str:
+    """The sign-in cookie's name for this server. Browsers share cookies between every port
+    of a host, so the name carries the port: two Hearths (or any other local server) never
+    read or overwrite each other's cookie."""
+    port = environ.get("SERVER_PORT", "")
+    return COOKIE_PREFIX + (port if port.isdigit() else "0")
+
+
+def cookie_values(header: str, name: str) -> list[str]:
+    """Every value the Cookie ``header`` gives ``name``, read leniently: pairs split on ';',
+    anything malformed (a foreign page's cookie with spaces, quotes, no '=') skipped, never
+    a reason to ignore the rest. A browser sends a cookie of one name several times when
+    other pages set it for other paths, so all of them are returned (at most a few)."""
+    found = []
+    for part in header.split(";"):
+        key, sep, value = part.partition("=")
+        if sep and key.strip() == name:
+            found.append(value.strip().strip('"'))
+            if len(found) >= MAX_COOKIE_CANDIDATES:
+                break
+    return found
+
+
+class SignIns:
+    """Browser sign-ins: random secrets the server hands out for the token, kept in memory
+    (only their hashes) and forgotten on rotation, on sign-out or when the server stops."""
+
+    def __init__(self, limit: int = MAX_SIGN_INS) -> None:
+        self._limit = limit
+        self._known: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def new(self) -> str:
+        secret = secrets.token_urlsafe(32)
+        with self._lock:
+            self._known[_digest(secret)] = None
+            while len(self._known) > self._limit:
+                self._known.popitem(last=False)
+        return secret
+
+    def valid(self, secret: str) -> bool:
+        # Looked up by hash: how long the lookup takes says nothing about the secret.
+        with self._lock:
+            return bool(secret) and _digest(secret) in self._known
+
+    def forget(self, secret: str) -> None:
+        with self._lock:
+            self._known.pop(_digest(secret), None)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._known.clear()
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8", "replace")).digest()
+
+
 class Gate:
     """WSGI middleware around the Bottle app.
 
@@ -45,6 +108,7 @@ class Gate:
         self.app = app
         self.token = token
         self.hosts: set[str] = {h.lower() for h in hosts}
+        self.sign_ins = SignIns()
 
     def allow(self, host: str, port: int) -> None:
         host = host.lower()
@@ -63,13 +127,19 @@ class Gate:
             kept = [(k, v) for k, v in headers if k.lower() not in _SECURITY_NAMES]
             return start_response(status, kept + SECURITY_HEADERS, exc_info)
 
+        environ["hearth.gate"] = self
         refusal = self.refuse(environ)
         if refusal is not None:
             return self._refuse(start, *refusal)
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             # cheroot has already decoded the chunks; Bottle would try again, and it sizes
             # bodies by Content-Length: hand it the decoded body, at most 10 MB of it.
-            body = environ["wsgi.input"].read(MAX_BODY + 1)
+            try:
+                body = environ["wsgi.input"].read(MAX_BODY + 1)
+            except Exception:  # cheroot's ValueError, MaxSizeExceeded, a timeout...
+                return self._refuse(
+                    start, 400, "bad_request", "The chunked request body is malformed."
+                )
             if len(body) > MAX_BODY:
                 return self._refuse(
                     start, 413, "payload_too_large", "The request body is larger than 10 MB."
@@ -102,34 +172,35 @@ class Gate:
             if origin.strip().lower() not in self.origins:
                 return 403, "forbidden_origin", "Requests from other sites are not allowed."
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/api/") and path not in PUBLIC_API and not self.signed_in(environ):
+        client = self.client(environ)
+        environ["hearth.client"] = client
+        if path.startswith("/api/") and path not in PUBLIC_API and client is None:
             return 401, "unauthorized", "This request needs Hearth's API token."
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return 400, "bad_request", "The Content-Length header is not a number."
+        raw_length = (environ.get("CONTENT_LENGTH") or "0").strip()
+        if not raw_length.isascii() or not raw_length.isdigit() or len(raw_length) > 15:
+            return 400, "bad_request", "The Content-Length header is not a whole number."
+        length = int(raw_length)
         if length > MAX_BODY:
             return 413, "payload_too_large", "The request body is larger than 10 MB."
         return None
 
-    def signed_in(self, environ: dict[str, Any]) -> bool:
+    def client(self, environ: dict[str, Any]) -> str | None:
+        """Who is asking: "token" (the API token in ``Authorization: Bearer``), "sign-in:"
+        and a short tag of the browser's sign-in secret, or None when neither is valid."""
         header = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and token_matches(value.strip(), self.token):
-            return True
-        return token_matches(cookie_token(environ), self.token)
+            return "token"
+        secret = self.sign_in_secret(environ)
+        return f"sign-in:{_digest(secret).hex()[:16]}" if secret else None
 
-
-def cookie_token(environ: dict[str, Any]) -> str | None:
-    raw = environ.get("HTTP_COOKIE")
-    if not raw:
+    def sign_in_secret(self, environ: dict[str, Any]) -> str | None:
+        """The valid sign-in secret the request's cookie carries, if any."""
+        header = environ.get("HTTP_COOKIE") or ""
+        for value in cookie_values(header, cookie_name(environ)):
+            if self.sign_ins.valid(value):
+                return value
         return None
-    try:
-        cookies = SimpleCookie(raw)
-    except CookieError:
-        return None
-    morsel = cookies.get(COOKIE_NAME)
-    return morsel.value if morsel else None
 
 
 _REASONS = {
@@ -137,4 +208,5 @@ _REASONS = {
     401: "Unauthorized",
     403: "Forbidden",
     413: "Payload Too Large",
+    429: "Too Many Requests",
 }

@@ -125,6 +125,7 @@ def serve(
         log.info("recovered %d run(s) left live by a stopped process", len(store.recovered))
     app = create_app(paths, token=token, store=store, env=env)
     server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="hearth")
+    server.max_request_header_size = 64 * 1024  # request line + headers; beyond: 413/414
     server.shutdown_timeout = 1
     try:
         server.prepare()

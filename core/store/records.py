@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from typing import Any
@@ -16,6 +17,7 @@ MESSAGE_STATUSES = ("complete", "interrupted", "cancelled", "error")
 MAX_TITLE = 300
 MAX_SHORT = 4096
 MAX_CONTENT = 50 * 1024 * 1024
+MAX_USAGE_KEYS = 32
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
@@ -75,6 +77,26 @@ def tool_calls(value: Any) -> list[dict[str, str]] | None:
     return calls
 
 
+def token_usage(value: Any) -> dict[str, int | float] | None:
+    """A message's usage as a flat object of finite numbers (token counts, costs): whatever
+    else an import or a provider put there (objects, lists, text, true/false) is dropped,
+    so that a stored message can always be shown. None when nothing is left."""
+    if not isinstance(value, dict):
+        return None
+    kept = {}
+    for key, number in list(value.items())[:MAX_USAGE_KEYS]:
+        if (
+            isinstance(key, str)
+            and len(key) <= 64
+            and isinstance(number, int | float)
+            and not isinstance(number, bool)
+            and math.isfinite(number)
+            and abs(number) < 2**53
+        ):
+            kept[key] = number
+    return kept or None
+
+
 def message(value: Any) -> dict[str, Any]:
     """Check a message to be stored; fill in its id, status and time."""
     if not isinstance(value, dict):
@@ -85,9 +107,7 @@ def message(value: Any) -> dict[str, Any]:
     status = value.get("status", "complete")
     if status not in MESSAGE_STATUSES:
         raise InvalidInput(f"A message's status must be one of {', '.join(MESSAGE_STATUSES)}.")
-    usage = value.get("usage")
-    if usage is not None and not isinstance(usage, dict):
-        raise InvalidInput("A message's usage must be an object.")
+    usage = token_usage(value.get("usage"))
     content = value.get("content")
     return {
         "id": check_id(value["id"], "message id") if value.get("id") else new_id(),
@@ -143,9 +163,21 @@ def message_row(row: sqlite3.Row) -> dict[str, Any]:
     for key in ("reasoning", "error", "run_id"):
         if row[key]:
             out[key] = row[key]
-    if row["usage"]:
-        out["usage"] = json.loads(row["usage"])
+    usage = _stored_usage(row["usage"])
+    if usage:
+        out["usage"] = usage
     return out
+
+
+def _stored_usage(raw: str | None) -> dict[str, int | float] | None:
+    """Usage as stored, checked again: rows written before usage was checked may hold
+    anything."""
+    if not raw:
+        return None
+    try:
+        return token_usage(json.loads(raw))
+    except (ValueError, RecursionError):
+        return None
 
 
 def run_row(row: sqlite3.Row) -> dict[str, Any]:

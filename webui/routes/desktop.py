@@ -11,13 +11,15 @@ import threading
 
 import bottle
 
-from webui.http import reply
+from webui.http import loggable, reply
 
 log = logging.getLogger("hearth.ui")
 
 
 def install(app: bottle.Bottle, hearth) -> None:
-    seen: set[tuple[str, str]] = set()  # bounded by the number of routes
+    # Keyed by the route, never by what the client sent: bounded by the number of routes
+    # (plus one for every address that has none), whatever paths and methods arrive.
+    seen: set[tuple[str, str]] = set()
     seen_lock = threading.Lock()
 
     @app.hook("after_request")
@@ -26,12 +28,13 @@ def install(app: bottle.Bottle, hearth) -> None:
         if not request.path.startswith("/api/"):
             return
         route = request.environ.get("bottle.route")
-        key = (request.method, route.rule if route is not None else request.path)
+        key = (route.method, route.rule) if route is not None else ("*", "(no route)")
         with seen_lock:
             if key in seen:
                 return
             seen.add(key)
-        log.info("first request: %s %s -> %s", key[0], key[1], bottle.response.status_code)
+        shown = key[1] if route is not None else loggable(request.path)
+        log.info("first request: %s %s -> %s", key[0], shown, bottle.response.status_code)
 
     @app.get("/api/desktop/state")
     def desktop_state():

@@ -5,12 +5,13 @@ from __future__ import annotations
 import bottle
 
 from core.errors import InvalidInput
-from webui.http import field, json_body, reply
-from webui.sse import stream
+from webui.http import fail, field, json_body, reply
+from webui.sse import Holding, StreamSlots, stream
 
 
 def install(app: bottle.Bottle, hearth) -> None:
     runs = hearth.runs
+    slots = StreamSlots()
 
     @app.post("/api/sessions/<session_id>/runs")
     def start_run(session_id: str):
@@ -34,21 +35,26 @@ def install(app: bottle.Bottle, hearth) -> None:
     def run_events(run_id: str):
         after = _after()
         log = runs.events(run_id, after)
+        release = slots.take(bottle.request.environ.get("hearth.client") or "anonymous")
+        if release is None:
+            return fail(
+                429,
+                "too_many_streams",
+                f"Too many event streams are open (at most {slots.per_client} per client and"
+                f" {slots.total} in all); close one, or wait for a run to end, and try again.",
+            )
         response = bottle.response
         response.content_type = "text/event-stream; charset=utf-8"
         response.set_header("Cache-Control", "no-cache, no-store")
         response.set_header("X-Accel-Buffering", "no")
-        return stream(log, after)
+        return Holding(stream(log, after), release)
 
 
 def _after() -> int:
     raw = bottle.request.get_header("Last-Event-ID") or bottle.request.query.get("after")
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return 0
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput("Last-Event-ID (or after) must be a whole number.") from None
-    if value < 0:
-        raise InvalidInput("Last-Event-ID (or after) must be 0 or more.")
-    return value
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 15:
+        raise InvalidInput("Last-Event-ID (or after) must be a whole number, 0 or more.")
+    return int(raw)
