@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+from core.datadir_lock import describe_holder, holder
 from core.paths import Paths, PathsError
 from desktop import instance, preflight
 
@@ -40,8 +41,9 @@ class _ReadyLine:
 class ServerThread:
     """``webui.server.serve`` on a thread, stopped by its ``stop`` event."""
 
-    def __init__(self, paths: Paths, token: str) -> None:
+    def __init__(self, paths: Paths, token: str, lock: instance.InstanceLock) -> None:
         self.token = token
+        self.lock = lock
         self.stop = threading.Event()
         self.error: str | None = None
         self._out = _ReadyLine()
@@ -63,6 +65,7 @@ class ServerThread:
                 env=dict(os.environ),
                 out=self._out,
                 stop=self.stop,
+                lock=self.lock,
             )
         except ServeError as exc:
             self.error = str(exc)
@@ -100,30 +103,18 @@ def run_window(data_dir: str | None = None) -> int:
 
     lock = instance.InstanceLock(paths.data / instance.LOCK_NAME)
     if not lock.acquire():
-        pid = instance.ask_to_show(lock)
-        if pid is None:
-            print(
-                f"hearth: Hearth is already running on {paths.data} but does not answer;"
-                " close it (or end its process) and try again.",
-                file=sys.stderr,
-                flush=True,
-            )
-            return 1
-        print(
-            f"Hearth is already running (pid {pid}): its window was brought to the front.",
-            flush=True,
-        )
-        return 0
+        return _hand_off(lock, paths)
 
     if _is_root():  # Chromium's sandbox refuses to run as root
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     signals = _SignalWatcher()  # before any thread starts, so every thread inherits the mask
-    server = ServerThread(paths, secrets.token_urlsafe(32))
-    server.start()
     window = None
     shower = instance.ShowServer(on_show=lambda: window and window.bring_to_front())
+    info = {"pid": os.getpid(), "kind": "window", "port": shower.port, "secret": shower.secret}
+    lock.write(info)  # before the server thread adds its URL
+    server = ServerThread(paths, secrets.token_urlsafe(32), lock)
+    server.start()
     try:
-        lock.write({"pid": os.getpid(), "port": shower.port, "secret": shower.secret})
         # pywebview and Qt import here, while the server starts on its thread
         from desktop.window import HearthWindow
 
@@ -158,6 +149,34 @@ def run_window(data_dir: str | None = None) -> int:
         shower.close()
         lock.release()
         signals.restore()
+
+
+def _hand_off(lock: instance.InstanceLock, paths: Paths) -> int:
+    """Another process uses this data folder: raise its window, or say which it is."""
+    info = holder(lock, wait=10.0)
+    if info.get("kind") == "serve":
+        info = holder(lock, want=("pid", "url"))
+        print(
+            f"hearth: {describe_holder(info, paths.data)}; open it in a browser,"
+            " or stop it first to use the window.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    pid = instance.ask_to_show(lock)
+    if pid is None:
+        print(
+            f"hearth: Hearth is already running on {paths.data} but does not answer;"
+            " close it (or end its process) and try again.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    print(
+        f"Hearth is already running (pid {pid}): its window was brought to the front.",
+        flush=True,
+    )
+    return 0
 
 
 class _SignalWatcher:

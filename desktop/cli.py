@@ -25,22 +25,29 @@ def _port(value: str) -> int:
     return port
 
 
+def _global_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Flags that work before or after the command: ``hearth --data-dir X serve`` and
+    ``hearth serve --data-dir X`` are the same. The command's copies default to SUPPRESS so
+    that leaving them out after the command keeps what was given before it."""
+    parser.add_argument("--version", action="version", version=f"hearth {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None if top else argparse.SUPPRESS,
+        help="data folder (or HEARTH_DATA_DIR)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hearth",
         description="Hearth: long conversations with an AI agent that survive crashes."
         " With no command, opens the Hearth window.",
     )
-    parser.add_argument("--version", action="version", version=f"hearth {__version__}")
-    parser.add_argument(
-        "--data-dir",
-        dest="window_data_dir",
-        metavar="DIR",
-        default=None,
-        help="data folder for the window (or HEARTH_DATA_DIR)",
-    )
+    _global_flags(parser, top=True)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     serve = commands.add_parser("serve", help="run the server without a window")
+    _global_flags(serve, top=False)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument(
         "--port",
@@ -48,7 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_PORT,
         help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
     )
-    serve.add_argument("--data-dir", default=None, help="data folder (or HEARTH_DATA_DIR)")
     return parser
 
 
@@ -70,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_serve(args)
     from desktop.app import run_window
 
-    return run_window(args.window_data_dir)
+    return run_window(args.data_dir)
 
 
 if __name__ == "__main__":

@@ -1,88 +1,27 @@
-"""One window per data folder.
+"""One window per data folder, and a second launch that raises it.
 
-The first ``hearth`` holds an OS lock on ``DATA/desktop.lock`` for as long as it runs and
-writes into it its pid and a loopback port plus secret on which it listens for "show".
-A second ``hearth`` fails to take the lock, reads that, asks the first to come to the front
-and exits. The OS drops the lock when a process dies, however it dies, so a lock left by a
-crashed instance is simply taken over (its stale contents are overwritten).
+The data folder's lock (``core.datadir_lock``) is held by whichever Hearth process uses the
+folder, ``hearth serve`` or the window. The window writes into it, besides its pid, a loopback
+port plus secret on which it listens for "show". A second ``hearth`` fails to take the lock,
+reads that, asks the first window to come to the front and exits; if the holder is a
+``hearth serve``, it says so instead.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import os
 import secrets
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
+
+from core.datadir_lock import LOCK_NAME, InstanceLock
+
+__all__ = ["LOCK_NAME", "InstanceLock", "ShowServer", "ask_to_show"]
 
 log = logging.getLogger("hearth.desktop")
-
-LOCK_NAME = "desktop.lock"
-_WINDOWS_LOCK_OFFSET = 1 << 30  # lock a byte far past the JSON so others can still read it
-
-
-class InstanceLock:
-    """An exclusive, non-blocking lock on a file, released by the OS when the process ends."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            _lock(fd)
-        except OSError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def write(self, info: dict) -> None:
-        assert self._fd is not None, "write() needs the lock"
-        data = json.dumps(info).encode()
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        os.ftruncate(self._fd, 0)
-        os.write(self._fd, data)
-
-    def read(self) -> dict:
-        """The holder's details: ``{}`` while it has not written them yet."""
-        try:
-            with open(self.path, "rb") as file:
-                raw = file.read(4096)
-            info = json.loads(raw.decode() or "{}")
-        except (OSError, ValueError):
-            return {}
-        return info if isinstance(info, dict) else {}
-
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        try:
-            os.ftruncate(self._fd, 0)
-        except OSError:
-            pass
-        os.close(self._fd)  # closing drops the lock
-        self._fd = None
-
-
-def _lock(fd: int) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        os.lseek(fd, 0, os.SEEK_SET)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 class ShowServer:

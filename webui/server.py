@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
+from core.datadir_lock import InstanceLock, data_dir_lock, describe_holder, holder
 from core.paths import Paths, PathsError
 
 log = logging.getLogger("hearth.server")
@@ -93,8 +94,13 @@ def serve(
     env: dict[str, str] | None = None,
     out: IO[str] | None = None,
     stop: threading.Event | None = None,
+    lock: InstanceLock | None = None,
 ) -> int:
-    """Serve until SIGTERM/SIGINT (or ``stop`` is set). Raises ServeError if it cannot start."""
+    """Serve until SIGTERM/SIGINT (or ``stop`` is set). Raises ServeError if it cannot start.
+
+    ``lock`` is the data folder's lock when the caller (the window) already holds it; otherwise
+    ``serve`` takes it, and refuses to start while another process holds it.
+    """
     env = dict(os.environ if env is None else env)
     out = out or sys.stdout
     token = token or choose_token(host, env)
@@ -109,6 +115,42 @@ def serve(
         raise ServeError(
             f"Hearth cannot write to its data folder {paths.data}: {exc.strerror or exc}."
         ) from None
+    own_lock = lock is None
+    lock = lock or take_data_dir(paths)
+    try:
+        return _serve_locked(paths, host, port, token, env, out, stop, lock)
+    finally:
+        if own_lock:
+            lock.release()
+
+
+def take_data_dir(paths: Paths) -> InstanceLock:
+    """The data folder's lock, held by this ``hearth serve``; ServeError naming the process
+    that holds it already."""
+    lock = data_dir_lock(paths.data)
+    try:
+        taken = lock.acquire()
+    except OSError as exc:
+        raise ServeError(
+            f"Hearth cannot lock its data folder {paths.data}: {exc.strerror or exc}."
+        ) from None
+    if not taken:
+        info = holder(lock, want=("pid", "url"))
+        raise ServeError(f"{describe_holder(info, paths.data)}; use that one, or stop it first.")
+    lock.write({"pid": os.getpid(), "kind": "serve"})
+    return lock
+
+
+def _serve_locked(
+    paths: Paths,
+    host: str,
+    port: int,
+    token: str,
+    env: dict[str, str],
+    out: IO[str],
+    stop: threading.Event | None,
+    lock: InstanceLock,
+) -> int:
     setup_logging(paths.logs)
 
     from cheroot import wsgi
@@ -149,6 +191,7 @@ def serve(
     thread = threading.Thread(target=server.serve, name="cheroot", daemon=True)
     thread.start()
     try:
+        lock.update(url=url)
         write_server_file(
             server_file, {"url": url, "port": bound_port, "token": token, "pid": os.getpid()}
         )

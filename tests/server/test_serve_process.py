@@ -165,3 +165,23 @@ def test_non_loopback_host_with_a_long_token(start_server, tmp_path):
 def test_version_still_works():
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.startswith("hearth ")
+
+
+def test_a_second_serve_on_the_same_data_dir_names_the_first_and_leaves_it_alone(
+    start_server, tmp_path
+):
+    data = tmp_path / "data"
+    first = start_server(data)
+    info_file = data / "server.json"
+    before = info_file.read_text()
+
+    second = run_cli("serve", "--port", "0", "--data-dir", str(data))
+    assert_one_clear_line(second, "already running", f"pid {first.process.pid}", first.url)
+    assert info_file.read_text() == before  # neither overwritten nor deleted
+    assert first.client.get("/api/sessions").status_code == 200
+
+    first.kill()  # SIGKILL: the OS drops the lock with the process
+    again = start_server(data)
+    assert json.loads(info_file.read_text())["pid"] == again.process.pid
+    assert again.stop() == 0
+    assert not info_file.exists()
