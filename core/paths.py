@@ -3,11 +3,17 @@
 Defaults come from platformdirs for "Hearth". ``HEARTH_DATA_DIR`` or an explicit
 ``data_dir`` moves everything under that one folder, so a test (or a portable
 install) never touches the real home directory.
+
+Everything Hearth keeps is private to the user running it, whatever was there before:
+``Paths.create()`` refuses folders and files that belong to another user, makes the folders
+0700 and Hearth's files in them 0600, and sets the process umask to 0o077 so that every file
+created afterwards (the database and its -wal/-shm, server.log, backups) starts private.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +21,38 @@ APP_NAME = "Hearth"
 DATA_DIR_ENV = "HEARTH_DATA_DIR"
 
 
+PRIVATE_UMASK = 0o077
+# Sub-folders whose files are all Hearth's own, made private one level further down. Other
+# sub-folders (the default workspace) hold the user's files: only the folder itself is closed.
+OWN_SUBFOLDERS = ("backups",)
+
+
 class PathsError(Exception):
-    """A Hearth folder that cannot be created or written."""
+    """A Hearth folder that cannot be created or written, or that is not the user's own."""
+
+
+_user_umask: int | None = None
+
+
+def user_umask() -> int:
+    """The umask the process started with, before Hearth made it private.
+
+    For what Hearth makes on the user's behalf outside its own folders (a command's files in
+    a workspace), e.g. ``subprocess.Popen(..., umask=user_umask())``.
+    """
+    if _user_umask is not None:
+        return _user_umask
+    current = os.umask(PRIVATE_UMASK)
+    os.umask(current)
+    return current
+
+
+def private_umask() -> None:
+    """From now on this process creates files 0600 and folders 0700 (remembering the old umask)."""
+    global _user_umask
+    previous = os.umask(PRIVATE_UMASK)
+    if _user_umask is None:
+        _user_umask = previous
 
 
 @dataclass(frozen=True)
@@ -76,11 +112,69 @@ class Paths:
             cache=pick(cache_dir, "cache"),
         )
 
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return (self.data, self.config, self.logs, self.cache)
+
     def create(self) -> Paths:
-        """Create every folder that is missing, readable by this user only (0700)."""
-        for folder in (self.data, self.config, self.logs, self.cache):
+        """Make every folder private to this user, creating the missing ones.
+
+        Sets the process umask to 0o077, creates missing folders 0700, and for the ones that
+        exist: refuses any that belongs to another user (PathsError, a sentence saying what to
+        do), and makes them 0700 and Hearth's files in them 0600.
+        """
+        private_umask()
+        for folder in self.folders:
             make_private_dir(folder)
+        for folder in self.folders:
+            make_private(folder)
         return self
+
+
+def make_private(folder: Path) -> None:
+    """Close ``folder`` (0700) and what it holds (files 0600, folders 0700) to other users.
+
+    Symbolic links are never followed (a mode change would land on their target); an entry
+    that belongs to another user is refused, as it may have been planted while the folder was
+    open.
+    """
+    _check_owner(folder, os.stat(folder))
+    _chmod(folder, 0o700)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        raise PathsError(f"Hearth cannot read its folder {folder}: {exc.strerror or exc}.") from exc
+    for entry in entries:
+        path = Path(entry.path)
+        info = entry.stat(follow_symlinks=False)
+        _check_owner(path, info)
+        if stat.S_ISDIR(info.st_mode):
+            if entry.name in OWN_SUBFOLDERS:
+                make_private(path)
+            else:
+                _chmod(path, 0o700)
+        elif stat.S_ISREG(info.st_mode):
+            _chmod(path, 0o600)
+
+
+def _check_owner(path: Path, info: os.stat_result) -> None:
+    uid = os.getuid()
+    if info.st_uid != uid:
+        what = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+        raise PathsError(
+            f"Hearth refuses to use the {what} {path}: it belongs to another user (uid"
+            f" {info.st_uid}, not {uid}), who could read or change your chats. Choose another"
+            " data folder (--data-dir or HEARTH_DATA_DIR), or give this one back to your user."
+        )
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if stat.S_IMODE(os.lstat(path).st_mode) != mode:
+            os.chmod(path, mode)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise PathsError(f"Hearth cannot make {path} private: {reason}.") from exc
 
 
 def make_private_dir(folder: Path) -> None:
