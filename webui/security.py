@@ -93,6 +93,14 @@ class SignIns:
             self._known.clear()
 
 
+def _is_latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("utf-8", "replace")).digest()
 
@@ -172,6 +180,9 @@ class Gate:
             if origin.strip().lower() not in self.origins:
                 return 403, "forbidden_origin", "Requests from other sites are not allowed."
         path = environ.get("PATH_INFO", "")
+        if not _is_latin1(path):
+            # PEP 3333 hands the path over as latin-1; Bottle fails on anything else.
+            return 400, "bad_request", "The request's address is not valid."
         client = self.client(environ)
         environ["hearth.client"] = client
         if path.startswith("/api/") and path not in PUBLIC_API and client is None:
