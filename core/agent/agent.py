@@ -10,7 +10,7 @@ from typing import Any
 from core.agent.approvals import ApprovalBroker
 from core.agent.prompt import system_prompt_for
 from core.agent.providers import Provider, ProviderConfig, make_provider
-from core.agent.tools import ToolContext, default_tools
+from core.agent.tools import ToolContext, default_tools, hearth_private_paths
 from core.agent.turn import DEFAULT_MAX_STEPS, Emit, run_turn
 from core.runs.live_run import LiveRun
 from core.settings import Settings
@@ -62,6 +62,9 @@ class Agent:
             cancel=cancel,
             allow_private_network=values["allow_private_network"],
             blocked_addresses=self.blocked_addresses,
+            hidden=hearth_private_paths(
+                self.settings.paths, getattr(self.settings.secrets, "file", None)
+            ),
         )
         return run_turn(
             live,

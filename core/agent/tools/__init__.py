@@ -16,6 +16,7 @@ from .fetch import FetchUrl
 from .listing import ListDirectory
 from .reading import ReadFile
 from .search import SearchFiles
+from .workspace import hearth_folders_inside, hearth_private_paths
 from .writing import EditFile, WriteFile
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "ToolResult",
     "default_tools",
     "get_tool",
+    "hearth_folders_inside",
+    "hearth_private_paths",
     "run_tool",
     "tool_schemas",
 ]

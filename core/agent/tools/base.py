@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .names import valid_text
+
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +38,9 @@ class ToolContext:
     allow_private_network: bool = False
     # Hearth's own server (host, port) pairs: never fetchable, whatever else is allowed.
     blocked_addresses: frozenset[tuple[str, int]] = frozenset()
+    # Hearth's own folders and files (data, config, logs, cache, the secrets file): no tool
+    # opens, lists or searches them, whatever the workspace is.
+    hidden: tuple[Path, ...] = ()
     output_cap: int = 30_000  # characters the model gets
     display_cap: int = 200_000  # characters the UI gets
     read_cap: int = 256 * 1024  # bytes read_file reads from one file per call
@@ -142,13 +147,21 @@ def run_tool(tool: Tool, args: Any, ctx: ToolContext) -> ToolResult:
         checked = check_arguments(tool.parameters, args)
         result = tool.run(checked, ctx)
     except ToolError as exc:
-        return ToolResult(ok=False, output=f"Error: {exc.message}")
+        return ToolResult(ok=False, output=valid_text(f"Error: {exc.message}"))
     except Exception as exc:  # a bug or an OS surprise: a short message, never a traceback
         log.exception("tool %s failed", tool.name)
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         message = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-        return ToolResult(ok=False, output=f"Error: {tool.name} failed unexpectedly ({message})")
-    return _capped(result, ctx)
+        return ToolResult(
+            ok=False, output=valid_text(f"Error: {tool.name} failed unexpectedly ({message})")
+        )
+    return _capped(_valid(result), ctx)
+
+
+def _valid(result: ToolResult) -> ToolResult:
+    """The last line of defence: an output that cannot be encoded would jam the event writer."""
+    display = valid_text(result.display) if result.display is not None else None
+    return ToolResult(ok=result.ok, output=valid_text(result.output), display=display)
 
 
 def _capped(result: ToolResult, ctx: ToolContext) -> ToolResult:

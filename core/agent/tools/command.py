@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import Tool, ToolContext, ToolError, ToolResult
+from .opening import Workspace
 from .process import run_in_group
-from .workspace import workspace_root
 
 # Hearth's own secrets (API token, provider key) stay out of the command's environment.
 HIDDEN_ENV_PREFIXES = ("HEARTH_",)
@@ -55,7 +55,8 @@ class RunCommand(Tool):
         if timeout <= 0:
             raise ToolError("timeout must be a positive number of seconds")
         timeout = min(float(timeout), ctx.max_command_timeout)
-        root = workspace_root(ctx.workspace)
+        with Workspace(ctx) as ws:  # refuses a missing workspace or one of Hearth's folders
+            root = ws.path
         try:
             done = run_in_group(
                 command,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from .base import Tool, ToolContext, ToolError, ToolResult
-from .workspace import is_inside, relative, resolve, workspace_root
+from .names import shown_name
+from .opening import Folder, Workspace, kind_of, shown_path
 
 MAX_DEPTH = 5
 NOT_DESCENDED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"})
@@ -49,15 +50,15 @@ class ListDirectory(Tool):
         if depth < 1:
             raise ToolError("depth must be at least 1")
         depth = min(depth, MAX_DEPTH)
-        folder = resolve(ctx.workspace, shown)
-        if not folder.exists():
-            raise ToolError(f"{shown!r} does not exist")
-        if not folder.is_dir():
-            raise ToolError(f"{shown!r} is a file, not a folder; use read_file")
-        root = workspace_root(ctx.workspace)
-        lines: list[str] = []
-        complete = _walk(folder, "", depth, root, lines, ctx)
-        header = f"{relative(ctx.workspace, folder)}/"
+        with Workspace(ctx) as ws:
+            folder, parts = ws.open_folder(shown)
+            try:
+                lines: list[str] = []
+                complete = _walk(ws, folder, parts, "", depth, lines, ctx)
+            finally:
+                if folder is not ws.root:
+                    folder.close()
+        header = f"{shown_path(parts)}/"
         if not lines:
             return ToolResult(ok=True, output=f"{header} is empty.")
         if not complete:
@@ -69,31 +70,63 @@ class ListDirectory(Tool):
 
 
 def _walk(
-    folder: Path, prefix: str, depth: int, root: Path, lines: list[str], ctx: ToolContext
+    ws: Workspace,
+    folder: Folder,
+    parts: tuple[str, ...],
+    prefix: str,
+    depth: int,
+    lines: list[str],
+    ctx: ToolContext,
 ) -> bool:
     """Append entry lines; False when the entry cap stopped the listing."""
     try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda e: (not _is_dir(e), e.name.lower(), e.name))
+        entries = sorted(folder.entries(), key=lambda e: (not _is_dir(e), e.name.lower(), e.name))
     except OSError as exc:
         lines.append(f"{prefix or '.'}: cannot be read ({exc.strerror or exc})")
         return True
     for entry in entries:
         if len(lines) >= ctx.max_entries or ctx.cancel.is_set():
             return False
-        rel = prefix + entry.name
-        if entry.is_symlink():
-            where = "inside" if is_inside(root, Path(entry.path)) else "outside"
-            lines.append(f"link         {rel} (points {where} the workspace)")
-        elif entry.is_dir(follow_symlinks=False):
+        rel = prefix + shown_name(entry.name)
+        info = _lstat(entry)
+        if ws.is_hidden((*parts, entry.name), info):
+            lines.append(f"hidden       {rel}/ (Hearth's own folder; tools cannot open it)")
+        elif entry.is_symlink():
+            lines.append(f"link         {rel} (points {_where(ws, (*parts, entry.name))})")
+        elif _is_dir(entry):
             lines.append(f"dir          {rel}/")
             if depth > 1 and entry.name not in NOT_DESCENDED:
-                if not _walk(Path(entry.path), rel + "/", depth - 1, root, lines, ctx):
+                try:
+                    child = folder.child(entry.name)
+                except OSError:
+                    lines.append(f"{rel}/: cannot be read (it changed while being listed)")
+                    continue
+                try:
+                    more = _walk(ws, child, (*parts, entry.name), rel + "/", depth - 1, lines, ctx)
+                finally:
+                    child.close()
+                if not more:
                     return False
+        elif info is not None and not stat.S_ISREG(info.st_mode):
+            lines.append(f"other        {rel} ({kind_of(info)})")
         else:
-            size = _size(entry)
+            size = f"{info.st_size:,}" if info is not None else "?"
             lines.append(f"file {size:>7} {rel}")
     return True
+
+
+def _where(ws: Workspace, parts: tuple[str, ...]) -> str:
+    """Where a link leads, found by walking it the same way the tools would."""
+    try:
+        spot = ws.locate("/".join(parts))
+    except ToolError as exc:
+        if "loop" in exc.message:
+            return "round in a loop"
+        if "Hearth" in exc.message:
+            return "into Hearth's own folders"
+        return "outside the workspace"
+    spot.close()
+    return "inside the workspace"
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -103,8 +136,8 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _size(entry: os.DirEntry[str]) -> str:
+def _lstat(entry: os.DirEntry[str]) -> os.stat_result | None:
     try:
-        return f"{entry.stat(follow_symlinks=False).st_size:,}"
+        return entry.stat(follow_symlinks=False)
     except OSError:
-        return "?"
+        return None

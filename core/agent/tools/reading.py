@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from .base import Tool, ToolContext, ToolError, ToolResult
-from .textfile import iter_lines, require_text
-from .workspace import relative, resolve
+from .opening import Workspace
+from .textfile import SNIFF_BYTES, iter_lines, looks_binary
 
 
 class ReadFile(Tool):
@@ -44,21 +45,21 @@ class ReadFile(Tool):
             raise ToolError("start_line must be 1 or more")
         if end is not None and end < start:
             raise ToolError("end_line must not be before start_line")
-        path = resolve(ctx.workspace, shown)
-        if not path.exists():
-            raise ToolError(f"{shown!r} does not exist")
-        if path.is_dir():
-            raise ToolError(f"{shown!r} is a folder; use list_directory")
-        name = relative(ctx.workspace, path)
-        require_text(path, name)
-        size = path.stat().st_size
+        with Workspace(ctx) as ws:
+            fd, name, info = ws.open_file(shown)
+        size = info.st_size
         budget_chars = max(ctx.output_cap - 200, 1000)  # leave room for the closing note
         lines: list[str] = []
         chars = bytes_read = 0
         last = start - 1
         more = False
-        with open(path, "rb") as handle:
+        with os.fdopen(fd, "rb") as handle:
+            if looks_binary(handle.read(SNIFF_BYTES)):
+                raise ToolError(f"{name} looks like a binary file (not UTF-8 text); not shown")
+            handle.seek(0)
             for number, (text, _consumed) in enumerate(iter_lines(handle), start=1):
+                if number % 1000 == 0 and ctx.cancel.is_set():
+                    raise ToolError("the read was cancelled")
                 if number < start:
                     continue
                 if end is not None and number > end:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO
-
-from .base import ToolError
 
 SNIFF_BYTES = 8192
 MAX_LINE_CHARS = 4000  # a longer line is cut, so one minified line cannot flood a read
@@ -23,16 +20,6 @@ def looks_binary(chunk: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
-
-
-def is_binary_file(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return looks_binary(handle.read(SNIFF_BYTES))
-
-
-def require_text(path: Path, shown_name: str) -> None:
-    if is_binary_file(path):
-        raise ToolError(f"{shown_name} looks like a binary file (not UTF-8 text); not shown")
 
 
 def iter_lines(handle: BinaryIO, max_chars: int = MAX_LINE_CHARS) -> Iterator[tuple[str, int]]:

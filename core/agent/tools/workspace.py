@@ -1,92 +1,54 @@
-"""The workspace sandbox: every path a tool touches is resolved here, inside the workspace.
+"""Hearth's own folders, as the workspace tools see them.
 
-A path argument is relative to the workspace. Absolute paths, drive or UNC paths, ``..``
-that climbs out, and symbolic links (at any component, the last one included) that lead
-outside are refused before anything is touched. For a path that does not exist yet, its
-nearest existing parent decides. Tools then work on the *resolved* path, so a link cannot be
-re-read between the check and the use by the tool itself.
+Tools never open, list or search Hearth's data, config, logs and cache folders nor the
+secrets file, whatever the workspace is (the home folder, say, holds them all).
+``hearth_private_paths`` names them for a ``ToolContext``; ``hearth_folders_inside`` tells
+the UI which of them a chosen workspace contains, so it can say the agent cannot see them.
+How paths are opened safely is ``opening.py``'s job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
+from typing import Protocol
 
-from .base import ToolError
+
+class HearthPaths(Protocol):  # core.paths.Paths, without importing it here
+    data: Path
+    config: Path
+    logs: Path
+    cache: Path
 
 
-def workspace_root(workspace: Path) -> Path:
-    """The workspace folder, fully resolved; a clear error when it is missing."""
+def hearth_private_paths(paths: HearthPaths, secrets_file: Path | None = None) -> tuple[Path, ...]:
+    """Hearth's folders and secret files that no tool may open, as real paths."""
+    found = [paths.data, paths.config, paths.logs, paths.cache]
+    if secrets_file is not None:
+        found.append(Path(secrets_file))
+    found.extend(_keyring_files())
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(Path(os.path.realpath(path)), None)
+    return tuple(unique)
+
+
+def hearth_folders_inside(workspace: Path, hidden: tuple[Path, ...] | list[Path]) -> list[Path]:
+    """Which of ``hidden`` lie in ``workspace`` (or are it): the agent cannot see those."""
     root = Path(os.path.realpath(workspace))
-    if not root.is_dir():
-        raise ToolError(f"the workspace folder {str(workspace)!r} does not exist")
-    return root
+    inside = []
+    for path in hidden:
+        real = Path(os.path.realpath(path))
+        if real == root or real.is_relative_to(root):
+            inside.append(real)
+    return sorted(inside)
 
 
-def resolve(workspace: Path, path: str) -> Path:
-    """The real path ``path`` names inside ``workspace``, or a ToolError saying why not."""
-    root = workspace_root(workspace)
-    text = path.strip() if isinstance(path, str) else ""
-    if not text:
-        text = "."
-    if "\x00" in text:
-        raise ToolError("the path contains a NUL character")
-    if _is_absolute(text):
-        raise ToolError(
-            f"{path!r} is outside the workspace: use a path relative to the workspace folder"
-        )
-    candidate = root / text
-    try:
-        real = Path(os.path.realpath(candidate, strict=False))
-    except (OSError, RuntimeError) as exc:
-        raise ToolError(f"{path!r} cannot be resolved ({_reason(exc)})") from exc
-    if not _inside(real, root):
-        raise ToolError(f"{path!r} is outside the workspace")
-    # realpath leaves a looping link as it is; any component still a link is a loop.
-    for part in (real, *real.parents):
-        if part == root:
-            break
-        if os.path.islink(part):
-            raise ToolError(f"{path!r} goes through a symbolic link loop")
-    return real
+def _keyring_files() -> list[Path]:
+    """The folder where keyring's file backends (keyrings.alt) keep passwords, if any."""
+    with contextlib.suppress(Exception):
+        from keyring.util import platform_
 
-
-def relative(workspace: Path, real: Path) -> str:
-    """How the model should name ``real``: relative to the workspace, with forward slashes."""
-    root = workspace_root(workspace)
-    try:
-        rel = real.relative_to(root)
-    except ValueError:
-        return str(real)
-    text = rel.as_posix()
-    return text if text else "."
-
-
-def is_inside(workspace_real: Path, path: Path) -> bool:
-    """Whether ``path`` (following links) lands inside the resolved workspace."""
-    try:
-        real = Path(os.path.realpath(path, strict=False))
-    except (OSError, RuntimeError):
-        return False
-    return _inside(real, workspace_real) and not os.path.islink(real)
-
-
-def _inside(real: Path, root: Path) -> bool:
-    return real == root or real.is_relative_to(root)
-
-
-def _is_absolute(text: str) -> bool:
-    if os.path.isabs(text) or PurePosixPath(text).is_absolute():
-        return True
-    if text.startswith(("\\", "/")):
-        return True
-    if os.name == "nt":
-        windows = PureWindowsPath(text)
-        return bool(windows.drive or windows.root)
-    return False
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+        return [Path(platform_.data_root())]
+    return []

@@ -1,42 +1,22 @@
-"""write_file and edit_file: changing text files of the workspace, atomically."""
+"""write_file and edit_file: changing text files of the workspace, atomically.
+
+The new content goes to a temporary file created (O_EXCL) in the target's folder, opened
+race-free, then renamed over the target within that same folder: readers see the old file or
+the new one, and nothing is ever created outside the workspace.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
+import stat
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from .base import Tool, ToolContext, ToolError, ToolResult
-from .workspace import relative, resolve
+from .names import shown_name, valid_text
+from .opening import MAX_RETRIES, Spot, Workspace, reason, refuse_irregular
 
 MAX_EDIT_BYTES = 10 * 1024 * 1024
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace.
-
-    Readers see the old file or the new one, never half of it; the old file's permissions
-    are kept.
-    """
-    mode = None
-    with contextlib.suppress(FileNotFoundError):
-        mode = path.stat().st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 class WriteFile(Tool):
@@ -64,19 +44,27 @@ class WriteFile(Tool):
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         shown = args["path"]
-        path = resolve(ctx.workspace, shown)
-        if path.is_dir():
-            raise ToolError(f"{shown!r} is a folder")
-        existed = path.exists()
-        data = args["content"].encode("utf-8")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, data)
-        except OSError as exc:
-            raise ToolError(f"cannot write {shown!r}: {exc.strerror or exc}") from exc
-        what = "replaced" if existed else "created"
-        name = relative(ctx.workspace, path)
-        return ToolResult(ok=True, output=f"Wrote {len(data):,} bytes to {name} ({what}).")
+        data_bytes = valid_text(args["content"]).encode("utf-8")
+        with Workspace(ctx) as ws:
+            try:
+                spot = ws.locate(shown, make_folders=True)
+            except OSError as exc:
+                raise ToolError(f"cannot write {shown_name(shown)!r}: {reason(exc)}") from exc
+            try:
+                if spot.name is None or (spot.info and stat.S_ISDIR(spot.info.st_mode)):
+                    raise ToolError(f"{shown_name(shown)!r} is a folder")
+                if spot.info is not None:
+                    refuse_irregular(spot.info, spot.rel)
+                mode = stat.S_IMODE(spot.info.st_mode) if spot.info is not None else None
+                ws.replace_file(spot, data_bytes, mode)
+            except OSError as exc:
+                raise ToolError(f"cannot write {spot.rel!r}: {reason(exc)}") from exc
+            finally:
+                spot.close()
+        what = "replaced" if spot.info is not None else "created"
+        return ToolResult(
+            ok=True, output=f"Wrote {len(data_bytes):,} bytes to {spot.rel} ({what})."
+        )
 
 
 class EditFile(Tool):
@@ -119,39 +107,50 @@ class EditFile(Tool):
             raise ToolError("old_text is empty; use write_file to create or overwrite a file")
         if old == new:
             raise ToolError("old_text and new_text are the same; nothing to change")
-        path = resolve(ctx.workspace, shown)
-        if not path.is_file():
-            raise ToolError(
-                f"{shown!r} does not exist"
-                if not path.exists()
-                else f"{shown!r} is not a regular file"
-            )
-        name = relative(ctx.workspace, path)
-        if path.stat().st_size > MAX_EDIT_BYTES:
+        with Workspace(ctx) as ws:
+            for _ in range(MAX_RETRIES):
+                spot = ws.locate(shown)
+                try:
+                    opened = ws.open_spot(spot, shown)
+                    if opened is not None:
+                        return _edit(ws, spot, opened, args)
+                finally:
+                    spot.close()
+        raise ToolError(f"{shown_name(shown)!r} kept changing while it was opened")
+
+
+def _edit(
+    ws: Workspace, spot: Spot, opened: tuple[int, os.stat_result], args: dict[str, Any]
+) -> ToolResult:
+    old, new = args["old_text"], args["new_text"]
+    name = spot.rel
+    fd, info = opened
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_EDIT_BYTES:
             raise ToolError(f"{name} is larger than {MAX_EDIT_BYTES // (1024 * 1024)} MB")
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ToolError(f"{name} is not UTF-8 text; it was not changed") from exc
-        count = text.count(old)
-        if count == 0:
-            hint = ""
-            if "\r\n" in text and "\n" in old and "\r\n" not in old:
-                hint = " (the file uses CRLF line endings)"
-            raise ToolError(
-                f"old_text was not found in {name}{hint}; check spaces, indentation and "
-                "line breaks, or read the file again"
-            )
-        if count > 1 and not args.get("replace_all"):
-            raise ToolError(
-                f"old_text was found {count} times in {name}; give more context or set replace_all"
-            )
-        updated = text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1)
-        try:
-            atomic_write(path, updated.encode("utf-8"))
-        except OSError as exc:
-            raise ToolError(f"cannot write {name}: {exc.strerror or exc}") from exc
-        replaced = count if args.get("replace_all") else 1
-        plural = "s" if replaced != 1 else ""
-        return ToolResult(ok=True, output=f"Replaced {replaced} occurrence{plural} in {name}.")
+        raw = handle.read(MAX_EDIT_BYTES + 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ToolError(f"{name} is not UTF-8 text; it was not changed") from exc
+    count = text.count(old)
+    if count == 0:
+        hint = ""
+        if "\r\n" in text and "\n" in old and "\r\n" not in old:
+            hint = " (the file uses CRLF line endings)"
+        raise ToolError(
+            f"old_text was not found in {name}{hint}; check spaces, indentation and "
+            "line breaks, or read the file again"
+        )
+    if count > 1 and not args.get("replace_all"):
+        raise ToolError(
+            f"old_text was found {count} times in {name}; give more context or set replace_all"
+        )
+    updated = text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1)
+    try:
+        ws.replace_file(spot, valid_text(updated).encode("utf-8"), stat.S_IMODE(info.st_mode))
+    except OSError as exc:
+        raise ToolError(f"cannot write {name}: {exc.strerror or exc}") from exc
+    replaced = count if args.get("replace_all") else 1
+    plural = "s" if replaced != 1 else ""
+    return ToolResult(ok=True, output=f"Replaced {replaced} occurrence{plural} in {name}.")
