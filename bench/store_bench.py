@@ -60,8 +60,7 @@ def sentence(rng: random.Random, words: int) -> str:
 def build(paths: Paths) -> None:
     rng = random.Random(7)
     store = Store(paths)
-    conn = store.db.conn()
-    with store.db.write():
+    with store.db.write() as conn:
         for s in range(SESSIONS):
             sid = f"s{s:05d}"
             stamp = f"2026-{1 + s % 12:02d}-{1 + s % 28:02d}T10:{s % 60:02d}:00.{s:06d}Z"
@@ -103,8 +102,7 @@ def timed(fn, repeat: int) -> list[float]:
 
 def session_with(store: Store, count: int) -> str:
     sid = store.create_session(title=f"{count} messages")["id"]
-    conn = store.db.conn()
-    with store.db.write():
+    with store.db.write() as conn:
         conn.executemany(
             "INSERT INTO messages (id, session_id, seq, role, content, created_at)"
             " VALUES (?, ?, ?, 'user', 'some earlier words', '2026-01-01T00:00:00.000000Z')",

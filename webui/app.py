@@ -97,7 +97,7 @@ def create_app(
         approvals = ApprovalBroker(policy=settings.approval_policy)
     if agent is None:
         agent = _default_agent(store, settings, approvals)
-    manager = RunManager(store, agent, approvals, checkpoint_interval=checkpoint_interval)
+    manager = RunManager(store, agent, checkpoint_interval=checkpoint_interval)
     hearth = Hearth(paths, store, manager, token, settings, approvals, agent)
 
     app = bottle.Bottle(catchall=True, autojson=False)

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import clock
+from core.cancel import CancelToken
 from core.errors import InvalidInput, NotFound
 from core.ids import new_id
 
 DECISIONS = ("allow", "allow_session", "deny")
 POLICIES = ("ask", "allow_all")
-# How often a waiting request looks at its run's cancel event. cancel_run() and decide()
-# wake it at once; this only bounds the wait when nobody calls them.
-_CANCEL_POLL_S = 0.02
+# How often a request given a plain threading.Event (not a CancelToken) looks at it.
+_EVENT_POLL_S = 0.02
 
 
 @dataclass
@@ -66,7 +66,7 @@ class ApprovalBroker:
         arguments: dict,
         summary: str,
         emit: Callable[[str, dict], None],
-        cancel: threading.Event,
+        cancel: CancelToken | threading.Event,
     ) -> str:
         """Ask the user; returns "allow", "allow_session", "deny" or "cancelled".
 
@@ -100,9 +100,16 @@ class ApprovalBroker:
                     "summary": summary,
                 },
             )
-            while not approval.answered.wait(_CANCEL_POLL_S):
-                if cancel.is_set():
-                    self._settle(approval, "cancelled")
+            if isinstance(cancel, CancelToken):
+                unsubscribe = cancel.on_cancel(lambda: self._settle(approval, "cancelled"))
+                try:
+                    approval.answered.wait()
+                finally:
+                    unsubscribe()
+            else:
+                while not approval.answered.wait(_EVENT_POLL_S):
+                    if cancel.is_set():
+                        self._settle(approval, "cancelled")
         finally:
             # An emit that raised (or an interrupt) must not leave a card nobody waits for.
             self._settle(approval, "cancelled")

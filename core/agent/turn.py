@@ -6,14 +6,14 @@
 approval.requested (through the broker), tool.completed. The run's own start and end
 events are the caller's.
 
-Cancel is one ``threading.Event`` shared by the provider stream (which shuts its socket),
-run_command (which kills its process group) and the approval broker (which stops waiting).
+Cancel is one ``CancelToken`` per run: the provider stream (which shuts its socket),
+run_command (which kills its process group) and the approval broker (which stops waiting)
+each register on it.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -29,6 +29,7 @@ from core.agent.providers import (
 )
 from core.agent.tools import Tool, ToolContext, ToolError, ToolResult, run_tool, tool_schemas
 from core.agent.tools.base import check_arguments
+from core.cancel import CancelToken
 from core.runs.live_run import LiveRun
 
 Emit = Callable[[str, dict], None]
@@ -52,7 +53,7 @@ def run_turn(
     tool_context: ToolContext,
     approvals: ApprovalBroker,
     emit: Emit,
-    cancel: threading.Event,
+    cancel: CancelToken,
     max_steps: int = DEFAULT_MAX_STEPS,
     options: Mapping[str, Any] | None = None,
 ) -> str:
@@ -96,7 +97,7 @@ class _Turn:
         tool_context: ToolContext,
         approvals: ApprovalBroker,
         emit: Emit,
-        cancel: threading.Event,
+        cancel: CancelToken,
         options: Mapping[str, Any] | None,
     ) -> None:
         self.live = live

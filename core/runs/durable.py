@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from core.runs.checkpointer import DEFAULT_INTERVAL_S, Checkpointer
-from core.runs.live_run import LiveRun, Pending
+from core.runs.checkpointer import DEFAULT_INTERVAL_S, CheckpointLoop, OnCheckpoint
+from core.runs.live_run import LiveRun
 from core.store import Store
 
 log = logging.getLogger(__name__)
@@ -19,39 +19,29 @@ def describe_error(exc: BaseException) -> str:
     return f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
-def checkpoint(store: Store, live: LiveRun) -> Pending:
-    """Write what ``live`` produced since its last checkpoint; return what was written."""
-    pending = live.pending()
-    store.checkpoint(live.run_id, pending.text, pending.reasoning, pending.steps)
-    live.mark_saved(pending)
-    return pending
-
-
 def run_durably(
     store: Store,
     live: LiveRun,
     work: Callable[[LiveRun], str],
     interval: float = DEFAULT_INTERVAL_S,
-    on_checkpoint: Callable[[Pending], None] | None = None,
+    on_checkpoint: OnCheckpoint | None = None,
+    checkpoints: CheckpointLoop | None = None,
 ) -> list[dict]:
-    """Run ``work(live)`` with a checkpoint thread beside it, then finish the run.
+    """Run ``work(live)`` with ``live`` checkpointed beside it, then finish the run.
 
-    ``work`` returns the run's end status ("completed" or "cancelled"); if it raises,
-    the run ends "failed" with the error's sentence. If the process is being torn
-    down (KeyboardInterrupt, SystemExit), the run is kept as "interrupted" and the
-    exception goes on. ``on_checkpoint`` hears of each saved ``Pending`` once it is on
-    disk. Returns the messages the run stored.
+    ``work`` returns the run's end status ("completed", "cancelled" or "interrupted"); if
+    it raises, the run ends "failed" with the error's sentence. If the process is being torn
+    down (KeyboardInterrupt, SystemExit), the run is kept as "interrupted" and the exception
+    goes on. ``checkpoints`` is the server's loop; without one, a loop of this run's own
+    (every ``interval`` s) does it. ``on_checkpoint`` hears of each saved ``Pending`` once it
+    is on disk. Returns the messages the run stored; raises StoreError if the final save
+    cannot be written now (a given loop keeps trying).
     """
-
-    def save() -> None:
-        pending = checkpoint(store, live)
-        if on_checkpoint is not None:
-            on_checkpoint(pending)
-
-    checkpointer = Checkpointer(save, lambda: live.activity, interval, f"checkpoint-{live.run_id}")
+    own = checkpoints is None
+    loop = checkpoints if checkpoints is not None else CheckpointLoop(store, interval)
     status, error = "failed", None
     try:
-        checkpointer.start()
+        loop.watch(live, on_checkpoint)
         status = work(live)
     except Exception as exc:
         log.exception("run %s failed", live.run_id)
@@ -60,15 +50,9 @@ def run_durably(
         status = "interrupted"
         raise
     finally:
-        checkpointer.stop()
-        pending = live.pending()
-        stored = store.finish_run(
-            live.run_id,
-            status,
-            pending.text,
-            pending.reasoning,
-            pending.steps,
-            error=error,
-            usage=live.usage,
-        )
+        try:
+            stored = loop.finish(live, status, error)
+        finally:
+            if own:
+                loop.stop()
     return stored

@@ -9,97 +9,34 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from core.errors import Conflict, InvalidInput
-from core.runs.durable import checkpoint, run_durably
+from core.cancel import CancelToken
+from core.errors import Conflict, InvalidInput, StoreError
+from core.runs.checkpointer import CheckpointLoop, checkpoint
+from core.runs.durable import run_durably
 from core.runs.events import EventLog
 from core.runs.live_run import LiveRun
 from core.store import Store
 
 log = logging.getLogger(__name__)
 
-DELTA_EVENTS = frozenset({"text.delta", "reasoning.delta"})
 RETENTION_S = 600.0  # how long the event log of an ended run stays readable
-COALESCE_S = 1 / 30  # at most ~30 delta events a second per run, none held longer than this
 INTERRUPTED_ERROR = "Hearth stopped before this answer was finished."
 
 Agent = Callable[..., str]
 
 
-class Coalescer:
-    """Merges text and reasoning deltas that come faster than ``interval`` into one event.
-
-    Any other event first flushes what is buffered, so the order of events is kept.
-    A delta waits at most ``interval`` (a timer thread flushes it).
-    """
-
-    def __init__(self, log: EventLog, interval: float = COALESCE_S, name: str = "coalescer"):
-        self._log = log
-        self._interval = interval
-        self._cond = threading.Condition()
-        self._type: str | None = None
-        self._parts: list[str] = []
-        self._last_flush = 0.0
-        self._closed = False
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._thread.start()
-
-    def emit(self, type: str, data: dict[str, Any]) -> None:
-        with self._cond:
-            if type in DELTA_EVENTS and isinstance(data.get("text"), str) and len(data) == 1:
-                if self._type not in (None, type):
-                    self._flush_locked()
-                self._type = type
-                self._parts.append(data["text"])
-                if time.monotonic() - self._last_flush >= self._interval:
-                    self._flush_locked()
-                else:
-                    self._cond.notify_all()
-                return
-            self._flush_locked()
-            self._log.append(type, data)
-
-    def close(self, terminal: tuple[str, dict[str, Any]] | None = None) -> None:
-        """Flush, stop the timer, and append the terminal event if given."""
-        with self._cond:
-            self._flush_locked()
-            self._closed = True
-            self._cond.notify_all()
-            if terminal is not None:
-                self._log.append(*terminal)
-
-    def _flush_locked(self) -> None:
-        if self._parts:
-            self._log.append(self._type or "text.delta", {"text": "".join(self._parts)})
-            self._parts = []
-            self._type = None
-            self._last_flush = time.monotonic()
-
-    def _loop(self) -> None:
-        with self._cond:
-            while not self._closed:
-                if not self._parts:
-                    self._cond.wait()
-                    continue
-                due = self._last_flush + self._interval - time.monotonic()
-                if due > 0:
-                    self._cond.wait(due)
-                    continue
-                self._flush_locked()
-
-
 class _Run:
-    """One run this process started: its event log, its live state and its cancel switch."""
+    """One run this process started: its event log, its live state and its cancel token."""
 
     def __init__(self, run: dict[str, Any], model: str | None) -> None:
         self.id: str = run["id"]
         self.session_id: str = run["session_id"]
         self.model = model
         self.log = EventLog()
-        self.live = LiveRun(self.id, self.session_id)
-        self.cancel = threading.Event()
+        self.live: LiveRun | None = LiveRun(self.id, self.session_id)
+        self.cancel = CancelToken()
         self.stopping = False  # the server is shutting down: end as "interrupted"
         self.thread: threading.Thread | None = None
-        self.coalescer = Coalescer(self.log, name=f"coalesce-{self.id}")
 
 
 class RunManager:
@@ -108,24 +45,24 @@ class RunManager:
     ``agent(live, *, session, history, model, emit, cancel)`` does the turn and
     returns "completed" or "cancelled" (or raises). The store is the truth about
     a run's status; the manager adds the event logs, kept ``retention`` seconds
-    after a run has ended.
+    after a run has ended. Each run is one worker thread; one checkpoint loop saves
+    them all.
     """
 
     def __init__(
         self,
         store: Store,
         agent: Agent,
-        approvals: Any = None,
         checkpoint_interval: float = 1.0,
         retention: float = RETENTION_S,
     ) -> None:
         self.store = store
         self.agent = agent
-        self.approvals = approvals
-        self.checkpoint_interval = checkpoint_interval
         self.retention = retention
+        self.checkpoints = CheckpointLoop(store, checkpoint_interval)
         self._runs: dict[str, _Run] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _runs
+        self._starting = threading.Lock()  # a start and the shutdown never interleave
         self._closing = False
 
     # --- starting and stopping ------------------------------------------------
@@ -138,16 +75,19 @@ class RunManager:
         The store checks ``model`` and ``replace_from`` before it writes anything."""
         if not isinstance(content, str) or not content.strip():
             raise InvalidInput("content must be a non-empty string.")
-        if self._closing:
-            raise Conflict("Hearth is shutting down; try again once it has restarted.")
         self._prune()
-        began = self.store.begin_run(session_id, content, model, replace_from)
-        run = _Run(began["run"], model)
-        with self._lock:
-            self._runs[run.id] = run
-        run.thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run.id}")
-        run.thread.daemon = True
-        run.thread.start()
+        # An earlier answer of this session that the store could not take yet goes first.
+        self.checkpoints.retry(session_id)
+        with self._starting:
+            if self._closing:
+                raise Conflict("Hearth is shutting down; try again once it has restarted.")
+            began = self.store.begin_run(session_id, content, model, replace_from)
+            run = _Run(began["run"], model)
+            with self._lock:
+                self._runs[run.id] = run
+            run.thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run.id}")
+            run.thread.daemon = True
+            run.thread.start()
         return began["run"]
 
     def cancel(self, run_id: str) -> dict[str, Any]:
@@ -155,25 +95,28 @@ class RunManager:
         record = self.store.get_run(run_id)  # NotFound for unknown ids
         run = self._get(run_id)
         if run is not None and not run.log.ended:
-            run.cancel.set()
-            self._cancel_approvals(run_id)
+            run.cancel.cancel()
         return record
 
     def shutdown(self, timeout: float = 2.0) -> None:
         """Stop every live run as "interrupted", its text saved; wait up to ``timeout`` s."""
-        self._closing = True
-        with self._lock:
+        with self._starting, self._lock:
+            self._closing = True
             live = [r for r in self._runs.values() if not r.log.ended]
         for run in live:
             run.stopping = True
-            run.cancel.set()
-            self._cancel_approvals(run.id)
+            run.cancel.cancel()
         deadline = time.monotonic() + timeout
         for run in live:
             if run.thread is not None:
                 run.thread.join(max(0.0, deadline - time.monotonic()))
-            if run.thread is not None and run.thread.is_alive():
-                self._save_straggler(run)
+            if run.thread is not None and run.thread.is_alive() and run.live is not None:
+                # It did not stop in time: save its text; the next start recovers it.
+                try:
+                    checkpoint(self.store, run.live, wait=max(0.1, deadline - time.monotonic()))
+                except Exception:
+                    log.exception("run %s: final checkpoint at shutdown failed", run.id)
+        self.checkpoints.stop()
 
     # --- reading ----------------------------------------------------------------
 
@@ -199,42 +142,49 @@ class RunManager:
     # --- the worker ----------------------------------------------------------------
 
     def _work(self, run: _Run) -> None:
-        run.coalescer.emit("run.started", {"run_id": run.id, "session_id": run.session_id})
-
-        def work(live: LiveRun) -> str:
-            try:
-                session = self.store.get_session(run.session_id)
-                history = session.pop("messages")
-                status = self.agent(
-                    live,
-                    session=session,
-                    history=history,
-                    model=run.model,
-                    emit=run.coalescer.emit,
-                    cancel=run.cancel,
-                )
-            except Exception:
-                if run.stopping:
-                    return "interrupted"
-                raise
-            if run.stopping:
-                return "interrupted"
-            if run.cancel.is_set() and status == "completed":
-                return "cancelled"
-            return status if status in ("completed", "cancelled") else "completed"
-
+        terminal: tuple[str, dict[str, Any]] | None = None
         try:
-            run_durably(self.store, run.live, work, self.checkpoint_interval)
+            run.log.append("run.started", {"run_id": run.id, "session_id": run.session_id})
+            assert run.live is not None
+            work = lambda live: self._answer(run, live)  # noqa: E731
+            run_durably(self.store, run.live, work, checkpoints=self.checkpoints)
+        except StoreError as exc:  # the final save waits for the store; tell the user why
+            log.error("run %s: the final save is waiting: %s", run.id, exc.message)
+            terminal = ("run.failed", {"error": exc.message, "code": exc.code})
         except BaseException:
             log.exception("run %s could not be finished", run.id)
+            terminal = ("run.failed", {"error": "Hearth could not save this answer."})
         finally:
-            try:
-                record = self.store.get_run(run.id)
-                terminal = terminal_event(record)
-            except Exception:
-                log.exception("run %s: cannot read its end", run.id)
-                terminal = ("run.failed", {"error": "Hearth could not save this answer."})
-            run.coalescer.close(terminal)
+            if terminal is None:
+                try:
+                    terminal = terminal_event(self.store.get_run(run.id))
+                except Exception:
+                    log.exception("run %s: cannot read its end", run.id)
+                    terminal = ("run.failed", {"error": "Hearth could not read this answer."})
+            run.live = None  # the event log is all an ended run keeps here
+            run.log.append(*terminal)
+
+    def _answer(self, run: _Run, live: LiveRun) -> str:
+        try:
+            session = self.store.get_session(run.session_id)
+            history = session.pop("messages")
+            status = self.agent(
+                live,
+                session=session,
+                history=history,
+                model=run.model,
+                emit=run.log.emit,
+                cancel=run.cancel,
+            )
+        except Exception:
+            if run.stopping:
+                return "interrupted"
+            raise
+        if run.stopping:
+            return "interrupted"
+        if run.cancel.is_set() and status == "completed":
+            return "cancelled"
+        return status if status in ("completed", "cancelled") else "completed"
 
     # --- helpers ---------------------------------------------------------------
 
@@ -249,21 +199,6 @@ class RunManager:
                 r.id for r in self._runs.values() if r.log.ended_at and r.log.ended_at < cutoff
             ]:
                 del self._runs[run_id]
-
-    def _cancel_approvals(self, run_id: str) -> None:
-        if self.approvals is None:
-            return
-        try:
-            self.approvals.cancel_run(run_id)
-        except Exception:
-            log.exception("run %s: cancelling its approvals failed", run_id)
-
-    def _save_straggler(self, run: _Run) -> None:
-        """A run that did not stop in time: checkpoint its text; the next start recovers it."""
-        try:
-            checkpoint(self.store, run.live)
-        except Exception:
-            log.exception("run %s: final checkpoint at shutdown failed", run.id)
 
 
 def terminal_event(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:

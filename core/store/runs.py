@@ -124,7 +124,8 @@ class RunsMixin:
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         check_id(run_id, "run id")
-        row = self.db.conn().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        with self.db.connection() as conn:
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise NotFound(f"No run has the id {run_id}.")
         return records.run_row(row)
@@ -185,8 +186,8 @@ class RunsMixin:
 
         The partial text becomes an assistant message marked "interrupted".
         """
-        conn = self.db.conn()
-        live = conn.execute("SELECT id, owner FROM runs WHERE status = 'live'").fetchall()
+        with self.db.connection() as conn:
+            live = conn.execute("SELECT id, owner FROM runs WHERE status = 'live'").fetchall()
         orphans = [row["id"] for row in live if not owner_alive(row["owner"])]
         closed = []
         for run_id in orphans:

@@ -11,6 +11,7 @@ from typing import Any
 from core.agent.approvals import ApprovalBroker
 from core.agent.tools import ToolContext, default_tools
 from core.agent.turn import run_turn
+from core.cancel import CancelToken
 from core.runs.live_run import LiveRun
 from tests.fakes import FakeModelServer
 from tests.fakes.fixtures import provider_for
@@ -71,7 +72,7 @@ class Turn:
         self.history = history if history is not None else [{"role": "user", "content": "Hi"}]
         self.approvals = approvals or ApprovalBroker()
         self.max_steps = max_steps
-        self.cancel = threading.Event()
+        self.cancel = CancelToken()
         self.events = Events()
         self.live = LiveRun(run_id, session_id)
         self.provider = provider_for(fake)

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from core.agent.approvals import ApprovalBroker
+from core.cancel import CancelToken
 from core.errors import InvalidInput, NotFound
 from tests.agent.conftest_turn import WAIT, Events
 
@@ -25,7 +26,7 @@ class Asker:
         cancel: threading.Event | None = None,
     ) -> None:
         self.events = Events()
-        self.cancel = cancel or threading.Event()
+        self.cancel = cancel or CancelToken()
         self.outcome: str | None = None
         self.returned_at: float | None = None
         self.thread = threading.Thread(target=self._ask, args=(broker, session, run, tool))
@@ -187,7 +188,7 @@ def test_the_cancel_event_wakes_a_waiting_request_at_once():
 
 def test_an_already_cancelled_run_is_not_asked():
     broker = ApprovalBroker()
-    cancel = threading.Event()
+    cancel = CancelToken()
     cancel.set()
     asker = Asker(broker, cancel=cancel)
     assert asker.result() == "cancelled"
@@ -208,7 +209,7 @@ def test_an_emit_that_fails_leaves_no_pending_approval():
             arguments={},
             summary="",
             emit=broken_emit,
-            cancel=threading.Event(),
+            cancel=CancelToken(),
         )
     assert broker.pending() == []
 

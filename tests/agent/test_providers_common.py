@@ -13,6 +13,7 @@ from core.agent.providers import (
     ToolCall,
     Usage,
 )
+from core.cancel import CancelToken
 from tests.fakes import fixtures
 
 any_fake = fixtures.any_fake
@@ -202,7 +203,7 @@ def test_cancel_while_the_server_stalls_ends_within_a_second(any_fake, before_he
     reply = any_fake.reply(
         text="abcdef", chunks=6, hold=release, hold_after=1, hold_before_headers=before_headers
     )
-    cancel, first_delta, cancelled_at = threading.Event(), threading.Event(), []
+    cancel, first_delta, cancelled_at = CancelToken(), threading.Event(), []
     if before_headers:
         first_delta.set()
     canceller = _cancel_once_stalled(reply, first_delta, cancel, cancelled_at)
@@ -227,7 +228,7 @@ def test_cancel_while_the_server_stalls_ends_within_a_second(any_fake, before_he
 
 
 def test_cancel_before_the_call_sends_nothing(any_fake):
-    cancel = threading.Event()
+    cancel = CancelToken()
     cancel.set()
     _, error = run(provider_for(any_fake), cancel=cancel)
     assert error.kind == "cancelled"
@@ -237,7 +238,7 @@ def test_cancel_before_the_call_sends_nothing(any_fake):
 def test_a_finished_call_leaves_no_thread_behind(any_fake):
     provider = provider_for(any_fake)
     before = threading.active_count()
-    events, error = run(provider, cancel=threading.Event())
+    events, error = run(provider, cancel=CancelToken())
     assert error is None and events
     assert any_fake.wait_idle(2)
     assert threading.active_count() == before
@@ -261,7 +262,7 @@ def test_leaving_the_loop_early_closes_the_call(any_fake):
     before = threading.active_count()
     release = threading.Event()
     any_fake.reply(text="abcdef", chunks=6, hold=release, hold_after=1)
-    stream = provider.stream(HELLO, model="fake-model", cancel=threading.Event())
+    stream = provider.stream(HELLO, model="fake-model", cancel=CancelToken())
     try:
         assert next(stream) == TextDelta("a")
         stream.close()
@@ -277,7 +278,7 @@ def test_cancelling_one_stream_leaves_another_on_the_same_provider_alone(any_fak
     release_a, release_b = threading.Event(), threading.Event()
     reply_a = any_fake.reply(text="aaaa", chunks=4, hold=release_a)
     reply_b = any_fake.reply(text="bbbb", chunks=4, hold=release_b)
-    cancel_a = threading.Event()
+    cancel_a = CancelToken()
     results = {}
 
     def consume(key, cancel):
@@ -286,7 +287,7 @@ def test_cancelling_one_stream_leaves_another_on_the_same_provider_alone(any_fak
     first = threading.Thread(target=consume, args=("a", cancel_a))
     first.start()
     assert reply_a.stalled.wait(5)
-    second = threading.Thread(target=consume, args=("b", threading.Event()))
+    second = threading.Thread(target=consume, args=("b", CancelToken()))
     second.start()
     try:
         assert reply_b.stalled.wait(5)

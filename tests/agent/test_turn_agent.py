@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from core.agent.agent import Agent
 from core.agent.approvals import ApprovalBroker
 from core.agent.providers import make_provider
+from core.cancel import CancelToken
 from core.runs.durable import run_durably
 from core.runs.live_run import LiveRun
 from core.settings import NoProvider, Settings, WorkspaceUnavailable
@@ -42,7 +42,7 @@ def turn(store, agent: Agent, session_id: str, content: str, model: str | None =
     """One turn as the run manager runs it; (stored messages, events, status)."""
     begun = store.begin_run(session_id, content, model)
     live = LiveRun(begun["run"]["id"], session_id)
-    events, cancel, status = Events(), threading.Event(), []
+    events, cancel, status = Events(), CancelToken(), []
 
     def work(live: LiveRun) -> str:
         session = store.get_session(session_id)
@@ -149,7 +149,7 @@ def test_no_provider_fails_the_run_with_a_pointer_to_settings(paths, store):
             history=[],
             model=None,
             emit=Events(),
-            cancel=threading.Event(),
+            cancel=CancelToken(),
         )
     assert caught.value.code == "no_provider"
 
@@ -166,7 +166,7 @@ def test_missing_session_workspace_is_a_clear_error(openai_fake, paths, store, t
             history=[],
             model=None,
             emit=Events(),
-            cancel=threading.Event(),
+            cancel=CancelToken(),
         )
     assert "does not exist" in caught.value.message
     assert openai_fake.model_requests == []

@@ -1,36 +1,27 @@
+"""The checkpoint loop, over a real store: when it saves, and that a run's writes never overlap."""
+
 import threading
 import time
 
 import pytest
 
-from core.runs import Checkpointer
+from core.runs import CheckpointLoop, LiveRun, checkpoint, finish
 
 
-class Ticks:
-    """An activity counter that lets a test wait for the checkpointer's n-th look at it."""
-
-    def __init__(self):
-        self.value = 0
-        self.looks = 0
-        self.cond = threading.Condition()
-
-    def __call__(self):
-        with self.cond:
-            self.looks += 1
-            self.cond.notify_all()
-            return self.value
-
-    def wait_looks(self, n, timeout=5):
-        with self.cond:
-            assert self.cond.wait_for(lambda: self.looks >= n, timeout), "checkpointer stalled"
+def live_run(store, text="go"):
+    session = store.create_session()
+    begun = store.begin_run(session["id"], text)
+    return LiveRun(begun["run"]["id"], session["id"])
 
 
 class Saves:
+    """on_checkpoint: records when each save reached the disk."""
+
     def __init__(self):
         self.times = []
         self.cond = threading.Condition()
 
-    def __call__(self):
+    def __call__(self, pending):
         with self.cond:
             self.times.append(time.monotonic())
             self.cond.notify_all()
@@ -40,76 +31,169 @@ class Saves:
             assert self.cond.wait_for(lambda: len(self.times) >= n, timeout), "no save"
 
 
-def test_saves_only_when_activity_moved():
-    ticks, saves = Ticks(), Saves()
-    cp = Checkpointer(saves, ticks, interval=0.02)
-    cp.start()
+def partial_on_disk(store, run_id):
+    with store.db.connection() as conn:
+        row = conn.execute("SELECT partial_text FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return row[0]
+
+
+def test_saves_only_when_activity_moved(store):
+    live, saves = live_run(store), Saves()
+    loop = CheckpointLoop(store, interval=0.02)
+    loop.watch(live, saves)
     try:
-        ticks.wait_looks(5)
-        assert saves.times == []  # five looks, no activity: no save
-        ticks.value += 1
+        time.sleep(0.15)  # several ticks with nothing new: nothing written
+        assert saves.times == []
+        live.add_text("a")
         saves.wait(1)
-        looks = ticks.looks
-        ticks.wait_looks(looks + 5)
+        assert partial_on_disk(store, live.run_id) == "a"
+        time.sleep(0.15)
         assert len(saves.times) == 1  # nothing moved since: no second save
-        ticks.value += 3
+        live.add_text("b")
         saves.wait(2)
+        assert partial_on_disk(store, live.run_id) == "ab"
     finally:
-        cp.stop()
-    assert cp.saves == 2
+        loop.stop()
 
 
-def test_saves_at_most_once_an_interval():
-    saves = Saves()
-    counter = iter(range(10**9))
-    cp = Checkpointer(saves, lambda: next(counter), interval=0.05)  # always moving
-    cp.start()
+def test_saves_at_most_once_an_interval(store):
+    live, saves = live_run(store), Saves()
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            live.add_text("x")
+            time.sleep(0.002)
+
+    loop = CheckpointLoop(store, interval=0.05)
+    thread = threading.Thread(target=writer)
+    thread.start()
+    loop.watch(live, saves)
     try:
         saves.wait(6)
     finally:
-        cp.stop()
+        stop.set()
+        thread.join()
+        loop.stop()
     gaps = [b - a for a, b in zip(saves.times, saves.times[1:], strict=False)]
-    assert min(gaps) >= 0.045
+    assert min(gaps) >= 0.04
 
 
-def test_stop_is_prompt_even_with_a_long_interval():
-    cp = Checkpointer(lambda: None, lambda: 0, interval=60)
-    cp.start()
+def test_one_loop_saves_many_runs_with_one_thread(store):
+    runs = [live_run(store) for _ in range(20)]
+    before = threading.active_count()
+    loop = CheckpointLoop(store, interval=0.02)
+    saved = Saves()
+    for live in runs:
+        loop.watch(live, saved)
+        live.add_text(f"text of {live.run_id}")
+    try:
+        saved.wait(20)
+        assert threading.active_count() == before + 1
+    finally:
+        loop.stop()
+    for live in runs:
+        assert partial_on_disk(store, live.run_id) == f"text of {live.run_id}"
+
+
+def test_stop_is_prompt_even_with_a_long_interval(store):
+    loop = CheckpointLoop(store, interval=60)
+    loop.watch(live_run(store))
     start = time.monotonic()
-    cp.stop()
+    loop.stop()
     assert time.monotonic() - start < 0.5
-    assert not cp.running
 
 
-def test_stop_in_a_finally_is_safe_when_never_started():
-    cp = Checkpointer(lambda: None, lambda: 0)
+def test_a_checkpoint_and_the_final_save_never_overlap(store):
+    """Two writers of one run (a checkpoint racing the final save, as at shutdown) store each
+    step exactly once, in order."""
+    live = live_run(store)
+    live.add_text("thinking")
+    live.finish_assistant_step([{"id": "c1", "name": "list_directory", "arguments": "{}"}])
+    live.add_tool_result("c1", "list_directory", "a.txt")
+    live.finish_assistant_step([{"id": "c2", "name": "list_directory", "arguments": "{}"}])
+    live.add_tool_result("c2", "list_directory", "b.txt")
+    live.add_text("done")
+    barrier = threading.Barrier(9)
+    errors = []
 
-    def turn():
-        raise RuntimeError("the turn fails before the checkpointer starts")
-
-    with pytest.raises(RuntimeError):
+    def saver():
+        barrier.wait()
         try:
-            turn()
-            cp.start()
-        finally:
-            cp.stop()
-    cp.stop()  # and twice is fine
+            checkpoint(store, live)
+        except Exception as exc:  # a Conflict once the run is finished is not expected either
+            errors.append(exc)
+
+    threads = [threading.Thread(target=saver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    finish(store, live, "completed")
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    messages = store.get_session(live.session_id)["messages"]
+    assert [(m["role"], m.get("tool_call_id")) for m in messages] == [
+        ("user", None),
+        ("assistant", None),
+        ("tool", "c1"),
+        ("assistant", None),
+        ("tool", "c2"),
+        ("assistant", None),
+    ]
+    with store.db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM run_steps").fetchone()[0] == 0
 
 
-def test_a_failing_save_is_retried_and_does_not_kill_the_thread():
-    ticks, saves = Ticks(), Saves()
-    failures = iter([True, False])
+def test_a_failing_save_is_retried_and_does_not_stop_the_loop(store, monkeypatch):
+    live, saves = live_run(store), Saves()
+    real = store.checkpoint
+    failures = iter([True, True])
 
-    def flaky_save():
+    def flaky(*args, **kwargs):
         if next(failures, False):
             raise OSError("disk busy")
-        saves()
+        return real(*args, **kwargs)
 
-    cp = Checkpointer(flaky_save, ticks, interval=0.02)
-    ticks.value = 1
-    cp.start()
+    monkeypatch.setattr(store, "checkpoint", flaky)
+    loop = CheckpointLoop(store, interval=0.02)
+    live.add_text("kept")
+    loop.watch(live, saves)
     try:
         saves.wait(1)
     finally:
-        cp.stop()
-    assert cp.failures == 1 and cp.saves == 1
+        loop.stop()
+    assert loop.failures == 2 and loop.saves == 1
+    assert partial_on_disk(store, live.run_id) == "kept"
+
+
+def test_text_the_store_would_refuse_is_made_valid_before_it_is_saved(store):
+    live = live_run(store)
+    live.add_text("nul \x00 and surrogate \ud800 and escape \udcff")
+    live.finish_assistant_step([{"id": "c\udcff", "name": "list_directory", "arguments": "{}"}])
+    live.add_tool_result("c\udcff", "list_directory", "bad\udcfe.txt")
+    checkpoint(store, live)
+    finish(store, live, "completed")
+    messages = store.get_session(live.session_id)["messages"]
+    assert messages[1]["content"] == "nul \ufffd and surrogate \ufffd and escape \ufffd"
+    assert messages[2]["content"] == "bad\ufffd.txt"
+    assert store.get_run(live.run_id)["status"] == "completed"
+
+
+def test_an_answer_the_store_refuses_still_ends_the_run(store):
+    live = live_run(store)
+    live.add_text("partial answer")
+    finish(store, live, "failed", error="e" * 100_000)  # longer than the store takes
+    run = store.get_run(live.run_id)
+    assert run["status"] == "failed"
+    last = store.get_session(live.session_id)["messages"][-1]
+    assert last["content"] == "partial answer" and len(last["error"]) <= 4096
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled", "interrupted"])
+def test_finish_twice_stores_once(store, status):
+    live = live_run(store)
+    live.add_text("once")
+    first = finish(store, live, status)
+    assert finish(store, live, status) == []
+    assert [m["content"] for m in first] == ["once"]

@@ -77,4 +77,5 @@ def test_sigkill_at_random_moments_loses_nothing_checkpointed(paths):
                 assert frozen(store, sid) == before[sid], context
     with Store(paths) as store:
         assert store.list_sessions()["total"] == 3
-        assert store.db.conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        with store.db.connection() as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -21,11 +21,10 @@ def test_checkpoints_while_the_turn_runs_and_finishes_after(store):
         run.add_text(" world")
         assert checkpointed.wait(5)
         # the checkpoint is on disk while the turn is still running
-        on_disk = (
-            store.db.conn()
-            .execute("SELECT partial_text FROM runs WHERE id = ?", (run.run_id,))
-            .fetchone()[0]
-        )
+        with store.db.connection() as conn:
+            on_disk = conn.execute(
+                "SELECT partial_text FROM runs WHERE id = ?", (run.run_id,)
+            ).fetchone()[0]
         assert on_disk == " world"
         release.set()
         return "completed"

@@ -128,10 +128,11 @@ def test_two_processes_on_one_data_dir_never_corrupt_it(paths):
     with Store(paths) as store:
         assert store.list_sessions()["total"] == 300
         assert store.list_sessions(q="left")["total"] == 150
-        conn = store.db.conn()
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 300 * 3
-        assert conn.execute("SELECT count(*) FROM runs WHERE status = 'live'").fetchone()[0] == 0
+        with store.db.connection() as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 300 * 3
+            live = conn.execute("SELECT count(*) FROM runs WHERE status = 'live'").fetchone()[0]
+            assert live == 0
 
 
 def test_opening_waits_for_another_process_that_holds_a_new_database(paths):

@@ -111,7 +111,8 @@ def test_finish_run_writes_messages_and_indexes_them(store):
     assert session["active_run"] is None
     assert store.get_run(run_id)["status"] == "completed"
     assert store.list_sessions(q="zeppelins")["total"] == 1
-    assert store.db.conn().execute("SELECT count(*) FROM run_steps").fetchone()[0] == 0
+    with store.db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM run_steps").fetchone()[0] == 0
     with pytest.raises(Conflict):
         store.finish_run(run_id, "completed", "twice")
     with pytest.raises(Conflict):
@@ -189,8 +190,7 @@ def test_checkpoint_cost_does_not_depend_on_session_length(store):
 
     def one_checkpoint_time(count):
         s = store.create_session()
-        conn = store.db.conn()
-        with store.db.write():
+        with store.db.write() as conn:
             for i in range(count):
                 conn.execute(
                     "INSERT INTO messages (id, session_id, seq, role, content, created_at)"

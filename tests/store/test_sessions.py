@@ -111,11 +111,9 @@ def test_delete_removes_messages_and_runs(store):
         store.get_session(s["id"])
     with pytest.raises(NotFound):
         store.get_run(run["id"])
-    conn = store.db.conn()
-    assert (
-        conn.execute("SELECT count(*) FROM messages WHERE session_id = ?", (s["id"],)).fetchone()[0]
-        == 0
-    )
+    with store.db.connection() as conn:
+        left = conn.execute("SELECT count(*) FROM messages WHERE session_id = ?", (s["id"],))
+        assert left.fetchone()[0] == 0
     assert store.list_sessions()["total"] == 1
     assert store.get_session(keep["id"])["id"] == keep["id"]
 

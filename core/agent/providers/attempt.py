@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+from core.cancel import CancelToken
 
 from .base import Event, ProviderError
 from .cancel import CallGuard
@@ -19,12 +20,12 @@ def guarded_attempt(
     open_stream: Callable[[], Any],
     translate: Callable[[Iterable[Any]], Iterator[Event]],
     call: CallInfo,
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
 ) -> Iterator[Event]:
     """Yield the events of one call; every failure leaves as a ProviderError.
 
     ``open_stream`` returns an SDK stream (iterable, with ``close()``). While it
-    runs, a set ``cancel`` shuts the call's socket down from a watcher thread,
+    runs, a cancelled ``cancel`` shuts the call's socket down (its callback),
     which wakes a read blocked on a silent server; the result is
     ProviderError(kind="cancelled").
     """

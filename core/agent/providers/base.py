@@ -6,11 +6,12 @@ provider is built.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
+
+from core.cancel import CancelToken
 
 ProviderKind = Literal["openai", "anthropic"]
 
@@ -143,7 +144,7 @@ class Provider(Protocol):
         tools: Sequence[Mapping[str, Any]] = (),
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
-        cancel: threading.Event | None = None,
+        cancel: CancelToken | None = None,
     ) -> Iterator[Event]:
         """Stream one model answer; raises ProviderError (kind "cancelled" on cancel)."""
         ...

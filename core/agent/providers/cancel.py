@@ -2,20 +2,21 @@
 
 Closing an httpx response from another thread does not wake a thread blocked in
 ``recv()``; shutting the socket down does. A ``CallGuard`` learns the sockets of
-its call through httpcore's ``trace`` request extension (see ``http.py``) and, when
-the cancel event is set, a small watcher thread shuts them down. The watcher
-lives only as long as the guard's ``with`` block.
+its call through httpcore's ``trace`` request extension (see ``http.py``) and
+registers on the run's cancel token to shut them down when the run is cancelled,
+for as long as the guard's ``with`` block lasts.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_POLL_SECONDS = 0.02
+from core.cancel import CancelToken
+
 _current = threading.local()
 
 
@@ -25,13 +26,12 @@ def current_guard() -> CallGuard | None:
 
 
 class CallGuard:
-    def __init__(self, cancel: threading.Event | None) -> None:
+    def __init__(self, cancel: CancelToken | None) -> None:
         self.cancel = cancel
         self._lock = threading.Lock()
         self._streams: list[Any] = []
         self._aborted = False
-        self._done = threading.Event()
-        self._watcher: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -39,17 +39,13 @@ class CallGuard:
 
     def __enter__(self) -> CallGuard:
         if self.cancel is not None:
-            self._watcher = threading.Thread(
-                target=self._watch, name="hearth-provider-cancel", daemon=True
-            )
-            self._watcher.start()
+            self._unsubscribe = self.cancel.on_cancel(self.abort)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._done.set()
-        if self._watcher is not None:
-            self._watcher.join()
-            self._watcher = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     @contextmanager
     def opening(self) -> Iterator[None]:
@@ -81,13 +77,6 @@ class CallGuard:
             streams = list(self._streams)
         for stream in streams:
             _shutdown(stream)
-
-    def _watch(self) -> None:
-        assert self.cancel is not None
-        while not self._done.is_set():
-            if self.cancel.wait(_POLL_SECONDS):
-                self.abort()
-                return
 
 
 def _shutdown(stream: Any) -> None:

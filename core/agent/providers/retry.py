@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
+
+from core.cancel import CancelToken
 
 from .base import ProviderConfig, ProviderError
 
@@ -15,7 +16,7 @@ T = TypeVar("T")
 def stream_with_retries(
     attempt: Callable[[], Iterator[T]],
     config: ProviderConfig,
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
     on_cancel: Callable[[], ProviderError],
 ) -> Iterator[T]:
     """Yield from ``attempt()``; start it again on a retryable error before its first item.
@@ -53,7 +54,7 @@ def stream_with_retries(
 
 
 def call_with_retries(
-    attempt: Callable[[], T], config: ProviderConfig, cancel: threading.Event | None = None
+    attempt: Callable[[], T], config: ProviderConfig, cancel: CancelToken | None = None
 ) -> T:
     """The non-streaming form: return ``attempt()``, retrying transient errors."""
 

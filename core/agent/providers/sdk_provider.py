@@ -6,9 +6,10 @@ request, how to open the stream, how to read its events and how to list model id
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
+
+from core.cancel import CancelToken
 
 from .attempt import guarded_attempt
 from .base import Event, ProviderConfig
@@ -45,7 +46,7 @@ class SDKProvider:
         tools: Sequence[Mapping[str, Any]] = (),
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
-        cancel: threading.Event | None = None,
+        cancel: CancelToken | None = None,
     ) -> Iterator[Event]:
         """Stream one answer. On cancel, raises ProviderError(kind="cancelled")."""
         model = model or self.config.default_model
