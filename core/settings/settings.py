@@ -150,7 +150,12 @@ class Settings:
         """The session's workspace folder, else the default one (created if missing)."""
         chosen = session.get("workspace")
         if chosen:
-            folder = Path(chosen).expanduser()
+            folder = _expand(chosen)
+            if not folder.is_absolute():  # never relative to wherever the server started
+                raise WorkspaceUnavailable(
+                    f"The workspace {chosen!r} of this session is not a full path to a folder. "
+                    "Choose a folder for the session."
+                )
             if not folder.is_dir():
                 raise WorkspaceUnavailable(
                     f"The workspace folder {folder} of this session does not exist. "
@@ -349,7 +354,7 @@ class Settings:
         return candidate
 
     def _default_workspace(self, chosen: str | None) -> Path:
-        return Path(chosen).expanduser() if chosen else self.paths.data / "workspace"
+        return _expand(chosen) if chosen else self.paths.data / "workspace"
 
     def _check_setting(self, key: str, value: Any) -> Any:
         if key == "system_prompt":
@@ -365,7 +370,7 @@ class Settings:
                 return None
             if not isinstance(value, str) or "\x00" in value:
                 raise InvalidInput("The default workspace must be a folder path.")
-            folder = Path(value).expanduser()
+            folder = _expand(value)
             if not folder.is_absolute():
                 raise InvalidInput("The default workspace must be a full path to a folder.")
             if folder.exists() and not folder.is_dir():
@@ -519,6 +524,14 @@ def _env_provider(env: Mapping[str, str]) -> dict[str, Any] | None:
         "has_key": bool(key),
         "api_key": key,  # in memory only; _public() leaves it out
     }
+
+
+def _expand(path: str) -> Path:
+    """``path`` with ``~`` expanded; as written when there is no such home (``~nobody``)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        return Path(path)
 
 
 def _moves_endpoint(record: Mapping[str, Any], checked: Mapping[str, Any]) -> bool:

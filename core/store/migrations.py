@@ -133,6 +133,22 @@ def _v2_search_reasoning_prompts(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_import_review(conn: sqlite3.Connection) -> None:
+    """What an imported session asks for (a workspace, a system prompt), kept aside.
+
+    ``import_pending`` is 1 until the user has seen the request and decided; meanwhile the
+    session has no workspace and no custom prompt of its own.
+    """
+    _script(
+        conn,
+        """
+        ALTER TABLE sessions ADD COLUMN imported_workspace TEXT;
+        ALTER TABLE sessions ADD COLUMN imported_system_prompt TEXT;
+        ALTER TABLE sessions ADD COLUMN import_pending INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the caller's transaction.
 
@@ -151,6 +167,7 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_sessions_messages_runs,
     _v2_search_reasoning_prompts,
+    _v3_import_review,
 ]
 LATEST = len(MIGRATIONS)
 

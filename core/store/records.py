@@ -136,6 +136,12 @@ def session_row(row: sqlite3.Row) -> dict[str, Any]:
         "model": row["model"],
         "workspace": row["workspace"],
         "system_prompt": row["system_prompt"],
+        "import_review": {
+            "workspace": row["imported_workspace"],
+            "system_prompt": row["imported_system_prompt"],
+        }
+        if row["import_pending"]
+        else None,
         "message_count": row["message_count"],
         "active_run": {
             "id": row["live_run_id"],

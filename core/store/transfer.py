@@ -1,16 +1,22 @@
-"""A session out and back in: Markdown for people, JSON for Hearth (and for scripts)."""
+"""A session out and back in: Markdown for people, JSON for Hearth (and for scripts).
+
+An imported file never chooses where the agent works or what it is told in secret: the
+workspace and system prompt it asks for are kept aside (``import_review``) and the session
+has neither until the user, having seen them, decides with ``confirm_import``.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from core import clock
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.ids import new_id
 from core.store import records
 from core.store.database import Database
-from core.store.sessions import insert_message
+from core.store.sessions import insert_message, require_session
 
 EXPORT_FORMAT = "hearth.session"
 EXPORT_VERSION = 1
@@ -33,6 +39,7 @@ class TransferMixin:
     def export_json(self, session_id: str) -> dict[str, Any]:
         session = self.get_session(session_id)
         session.pop("active_run", None)
+        session.pop("import_review", None)  # what a file asked for is not passed on unseen
         messages = session.pop("messages")
         session.pop("message_count", None)
         for message in messages:
@@ -92,6 +99,15 @@ class TransferMixin:
         now = clock.now()
         created = records.timestamp(session.get("created_at", now), "created_at")
         updated = records.timestamp(session.get("updated_at", now), "updated_at")
+        asked_workspace = records.optional_text(session.get("workspace"), "workspace") or None
+        asked_prompt = (
+            records.optional_text(
+                session.get("system_prompt"), "system prompt", records.MAX_CONTENT
+            )
+            or None
+        )
+        if asked_prompt is not None and not asked_prompt.strip():
+            asked_prompt = None
         row = (
             new_id(),
             records.title(session.get("title") or ""),
@@ -99,10 +115,9 @@ class TransferMixin:
             updated,
             int(records.flag(session.get("pinned", False), "pinned")),
             records.optional_text(session.get("model"), "model", 300),
-            records.optional_text(session.get("workspace"), "workspace"),
-            records.optional_text(
-                session.get("system_prompt"), "system prompt", records.MAX_CONTENT
-            ),
+            asked_workspace,
+            asked_prompt,
+            int(asked_workspace is not None or asked_prompt is not None),
         )
         checked = [records.message({**m, "id": None}) for m in messages if _is_dict(m)]
         if len(checked) != len(messages):
@@ -110,13 +125,63 @@ class TransferMixin:
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, title, created_at, updated_at, pinned, model,"
-                " workspace, system_prompt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " imported_workspace, imported_system_prompt, import_pending)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             for message in checked:
                 insert_message(conn, row[0], message)
         return self.get_session(row[0])
 
+    def confirm_import(
+        self, session_id: str, *, workspace: bool = False, system_prompt: bool = False
+    ) -> dict[str, Any]:
+        """The user's answer to what an imported session asks for; ends the review.
+
+        ``workspace``/``system_prompt`` true: the session takes the imported value; false:
+        it is dropped (the session keeps its own, by default none).
+        """
+        use_workspace = records.flag(workspace, "workspace")
+        use_prompt = records.flag(system_prompt, "system_prompt")
+        with self.db.write() as conn:
+            require_session(conn, session_id)
+            row = conn.execute(
+                "SELECT imported_workspace, imported_system_prompt, import_pending"
+                " FROM sessions WHERE id = ?",
+                (session_id,),
+            ).fetchone()
+            if not row["import_pending"]:
+                raise Conflict(
+                    "This session has no imported workspace or system prompt waiting for a"
+                    " decision."
+                )
+            changes: dict[str, Any] = {}
+            if use_workspace and row["imported_workspace"]:
+                changes["workspace"] = _absolute_folder(row["imported_workspace"])
+            if use_prompt and row["imported_system_prompt"]:
+                changes["system_prompt"] = row["imported_system_prompt"]
+            for key, value in changes.items():  # keys are fixed above, never the caller's
+                conn.execute(f"UPDATE sessions SET {key} = ? WHERE id = ?", (value, session_id))
+            conn.execute(
+                "UPDATE sessions SET import_pending = 0, imported_workspace = NULL,"
+                " imported_system_prompt = NULL WHERE id = ?",
+                (session_id,),
+            )
+        return self.get_session(session_id, messages=False)
+
 
 def _is_dict(value: Any) -> bool:
     return isinstance(value, dict)
+
+
+def _absolute_folder(value: str) -> str:
+    try:
+        folder = Path(value).expanduser()
+    except RuntimeError:  # "~someone" with no such user
+        folder = Path(value)
+    if not folder.is_absolute():
+        raise InvalidInput(
+            f"The imported workspace {value!r} is not a full path to a folder; ignore it and"
+            " choose a folder for this session instead."
+        )
+    return str(folder)

@@ -185,6 +185,17 @@ def test_workspace_for_creates_the_default_only(paths, tmp_path):
     assert (tmp_path / "new-default").is_dir()
 
 
+def test_a_workspace_is_never_relative_to_where_the_server_started(paths, tmp_path, monkeypatch):
+    settings = make(paths)
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for relative in ("here", ".", "..", "~no-such-user-at-all/x"):
+        with pytest.raises(WorkspaceUnavailable, match="full path"):
+            settings.workspace_for({"workspace": relative})
+    with pytest.raises(InvalidInput):
+        settings.update(default_workspace="~no-such-user-at-all/x")
+
+
 # --- providers ------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from webui.http import fail, field, json_body, no_content, query_int, reply
 
 SESSION_FIELDS = {"title": str, "model": str, "workspace": str, "system_prompt": str}
 PATCH_FIELDS = {**SESSION_FIELDS, "pinned": bool}
+CONFIRM_FIELDS = ("workspace", "system_prompt")
 
 
 def install(app: bottle.Bottle, hearth) -> None:
@@ -33,6 +34,15 @@ def install(app: bottle.Bottle, hearth) -> None:
     def import_session():
         body = json_body()
         return reply(store.import_json(body), 201)
+
+    @app.post("/api/sessions/<session_id>/confirm-import")
+    def confirm_import(session_id: str):
+        body = json_body(optional=True)
+        unknown = sorted(set(body) - set(CONFIRM_FIELDS))
+        if unknown:
+            return fail(400, "invalid_input", f"Unknown field: {', '.join(unknown)}.")
+        choices = {name: field(body, name, bool) or False for name in CONFIRM_FIELDS}
+        return reply(store.confirm_import(session_id, **choices))
 
     @app.get("/api/sessions/<session_id>")
     def get_session(session_id: str):
