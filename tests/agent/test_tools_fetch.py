@@ -246,10 +246,14 @@ def test_names_resolving_to_private_addresses_are_refused(
 def test_https_is_pinned_with_the_right_sni_and_certificate_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import certifi
+    import ssl
+
+    import httpcore2
 
     cert, key = self_signed_certificate(tmp_path, "secure.test")
-    monkeypatch.setattr(certifi, "where", lambda: str(cert))
+    # httpx2 trusts the system's certificate store: make it trust only the test's certificate.
+    trusting = lambda **_kwargs: ssl.create_default_context(cafile=str(cert))  # noqa: E731
+    monkeypatch.setattr(httpcore2, "default_ssl_context", trusting)
     lookups = _fake_dns(monkeypatch, {"secure.test": ["127.0.0.1"], "wrong.test": ["127.0.0.1"]})
     ctx = make_ctx(tmp_path, allow_private_network=True)
     echo = {"/": lambda h: (200, {"Content-Type": "text/plain"}, h.headers["Host"].encode())}

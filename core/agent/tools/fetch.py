@@ -21,8 +21,8 @@ from .html_text import html_to_text
 from .netguard import checked_address
 from .textfile import looks_binary
 
-if TYPE_CHECKING:  # httpx is imported when a fetch happens, keeping ``import core`` cheap
-    import httpx
+if TYPE_CHECKING:  # httpx2 is imported when a fetch happens, keeping ``import core`` cheap
+    import httpx2
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset(
@@ -119,22 +119,22 @@ def _in_thread(work: Callable[[threading.Event], _Page], ctx: ToolContext) -> _P
 
 
 def _fetch(url: str, ctx: ToolContext, stop: threading.Event) -> _Page:
-    import httpx
+    import httpx2
 
     try:
         return _follow(url, ctx, stop)
-    except httpx.TimeoutException as exc:
+    except httpx2.TimeoutException as exc:
         raise ToolError(f"{url} did not answer within {ctx.fetch_timeout:g} seconds") from exc
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         raise ToolError(f"could not fetch {url}: {exc or type(exc).__name__}") from exc
 
 
 def _follow(url: str, ctx: ToolContext, stop: threading.Event) -> _Page:
-    import httpx
+    import httpx2
 
     deadline = time.monotonic() + ctx.fetch_timeout
-    timeout = httpx.Timeout(ctx.fetch_timeout, connect=min(10.0, ctx.fetch_timeout))
-    with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout) as client:
+    timeout = httpx2.Timeout(ctx.fetch_timeout, connect=min(10.0, ctx.fetch_timeout))
+    with httpx2.Client(follow_redirects=False, trust_env=False, timeout=timeout) as client:
         current = _parse(url)
         for _hop in range(ctx.max_redirects + 1):
             if time.monotonic() > deadline or stop.is_set():
@@ -151,12 +151,12 @@ def _follow(url: str, ctx: ToolContext, stop: threading.Event) -> _Page:
     raise ToolError(f"too many redirects (more than {ctx.max_redirects})")
 
 
-def _parse(url: str) -> httpx.URL:
-    import httpx
+def _parse(url: str) -> httpx2.URL:
+    import httpx2
 
     try:
-        parsed = httpx.URL(url.strip())
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        parsed = httpx2.URL(url.strip())
+    except (httpx2.InvalidURL, TypeError, ValueError) as exc:
         raise ToolError(f"{url!r} is not a valid URL") from exc
     if parsed.scheme not in ("http", "https"):
         shown = f"{parsed.scheme}:// URLs" if parsed.scheme else "URLs without http(s)://"
@@ -166,7 +166,7 @@ def _parse(url: str) -> httpx.URL:
     return parsed
 
 
-def _pinned_request(client: httpx.Client, url: httpx.URL, ctx: ToolContext) -> httpx.Request:
+def _pinned_request(client: httpx2.Client, url: httpx2.URL, ctx: ToolContext) -> httpx2.Request:
     host = url.raw_host.decode("ascii")
     port = url.port or (443 if url.scheme == "https" else 80)
     address = checked_address(
@@ -189,8 +189,8 @@ def _pinned_request(client: httpx.Client, url: httpx.URL, ctx: ToolContext) -> h
 
 
 def _read(
-    response: httpx.Response,
-    url: httpx.URL,
+    response: httpx2.Response,
+    url: httpx2.URL,
     ctx: ToolContext,
     stop: threading.Event,
     deadline: float,
@@ -229,7 +229,7 @@ def _read(
     )
 
 
-def _encoding(response: httpx.Response) -> str:
+def _encoding(response: httpx2.Response) -> str:
     name = response.charset_encoding or "utf-8"
     try:
         codecs.lookup(name)
