@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bottle
 
+from core.agent.model_lists import BUSY_MESSAGE, ModelLists, ProvidersBusy
+from core.errors import HearthError
 from webui.http import fail, field, json_body, no_content, reply
 
 PROVIDER_FIELDS = ("name", "kind", "base_url", "default_model", "api_key", "enabled")
@@ -48,31 +50,35 @@ def install(app: bottle.Bottle, hearth) -> None:
         settings().remove_provider(provider_id)
         return no_content()
 
+    # Model lists come from ModelLists (kept per provider; no provider is called while a run
+    # is live), so page loads and second tabs never reach a provider that is answering.
+    lists = ModelLists(hearth.settings, busy=lambda: bool(hearth.runs.live_runs()))
+
     @app.get("/api/providers/<provider_id>/models")
     def list_models(provider_id: str):
-        provider = _provider(settings(), provider_id)
-        try:
-            return reply({"models": provider.list_models()})
-        finally:
-            provider.close()
+        settings()
+        refresh = bottle.request.query.get("refresh", "") in ("1", "true")
+        return reply(lists.get(provider_id, refresh=refresh))
 
     @app.post("/api/providers/<provider_id>/test")
     def test_provider(provider_id: str):
-        provider = _provider(settings(), provider_id)
+        settings()
         try:
-            models = provider.list_models()
+            models = lists.ask(provider_id)
+        except HearthError:
+            raise  # unknown provider (404), or a run is live (409)
         except Exception as exc:
             kind = getattr(exc, "kind", "error")
             message = getattr(exc, "message", None) or "The provider could not be reached."
             return reply({"ok": False, "error": {"code": kind, "message": message}})
-        finally:
-            provider.close()
         return reply({"ok": True, "models": models})
 
     @app.get("/api/local-servers")
     def local_servers():
         from core.settings import detect_local_servers
 
+        if hearth.runs.live_runs():  # the probes would reach a local server that may be answering
+            raise ProvidersBusy(BUSY_MESSAGE)
         return reply({"servers": detect_local_servers()})
 
 
@@ -82,12 +88,6 @@ def _known_fields(body: dict) -> None:
     unknown = sorted(set(body) - set(PROVIDER_FIELDS))
     if unknown:
         raise InvalidInput(f"Unknown provider field: {', '.join(unknown)}.")
-
-
-def _provider(settings, provider_id: str):
-    from core.agent.providers import make_provider
-
-    return make_provider(settings.provider_config(provider_id))
 
 
 def _with_problem(settings, values: dict) -> dict:

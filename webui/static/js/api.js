@@ -55,7 +55,8 @@ export const api = {
   addProvider: (body) => request("POST", "/api/providers", body),
   updateProvider: (id, body) => request("PATCH", `/api/providers/${enc(id)}`, body),
   removeProvider: (id) => request("DELETE", `/api/providers/${enc(id)}`),
-  models: (id) => request("GET", `/api/providers/${enc(id)}/models`),
+  models: (id, { refresh = false } = {}) =>
+    request("GET", `/api/providers/${enc(id)}/models${refresh ? "?refresh=1" : ""}`),
   testProvider: (id) => request("POST", `/api/providers/${enc(id)}/test`, {}),
   localServers: () => request("GET", "/api/local-servers"),
 };

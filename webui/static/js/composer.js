@@ -12,6 +12,9 @@ const reason = $("#composer-reason");
 const picker = $("#model-picker");
 const editBar = $("#composer-editing");
 let handlers = {};
+// The server keeps each provider's list and never asks a provider while a run is live, so
+// asking it here costs no provider a request; this page keeps the answers until Settings change
+// or a list is refreshed ("models"). A failed answer is not kept: the next draw asks again.
 const modelCache = new Map();
 
 export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
@@ -37,6 +40,7 @@ export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
   stop.addEventListener("click", () => handlers.onStop());
   picker.addEventListener("change", () => { nameModel(); pickModel(picker.value); });
   on("live", () => refreshState());
+  on("models", () => { forgetModels(); refreshModels(); });
 }
 
 function submit() {
@@ -139,7 +143,10 @@ function defaultLabel() {
 
 async function modelsOf(provider) {
   if (!modelCache.has(provider.id)) {
-    modelCache.set(provider.id, api.models(provider.id).then((r) => r.models.map((m) => (typeof m === "string" ? m : m.id))).catch(() => []));
+    const names = api.models(provider.id)
+      .then((r) => r.models.map((m) => (typeof m === "string" ? m : m.id)))
+      .catch(() => { modelCache.delete(provider.id); return []; });
+    modelCache.set(provider.id, names);
   }
   return modelCache.get(provider.id);
 }

@@ -1,11 +1,14 @@
 // The first-run panel: shown while no provider is set up; offers the local model servers
-// found on this machine, and the hosted services (which need a key, in Settings).
+// found on this machine, and the hosted services (which need a key, in Settings). The machine is
+// looked at once per page (the panel is drawn again on every settings change), and again on
+// "Look again"; the server declines to look while a run is live.
 import { api } from "./api.js";
 import { loadSettings, openSettings, PRESETS } from "./settings.js";
 import { state, usableProvider } from "./state.js";
 import { $, h } from "./view.js";
 
 const panel = $("#first-run");
+let looking = null; // the local servers found, once asked for on this page
 
 export async function drawFirstRun() {
   if (state.providers.length) {
@@ -23,12 +26,15 @@ export async function drawFirstRun() {
       h("button.button", { type: "button", onclick: () => openSettings(p.name) }, `Add ${p.name}…`)),
       h("button.button", { type: "button", onclick: () => openSettings("OpenAI-compatible") }, "Other URL…")));
   panel.hidden = false;
+  looking ||= api.localServers().then((r) => r.servers);
+  const again = h("button.button.small", { type: "button", onclick: () => { looking = null; drawFirstRun(); } }, "Look again");
   try {
-    const { servers } = await api.localServers();
+    const servers = await looking;
     found.replaceChildren(...(servers.length ? servers.map(serverItem) :
-      [h("li.muted", {}, "None found (Ollama, LM Studio and llama.cpp are looked for on their usual ports).")]));
+      [h("li.muted", {}, "None found (Ollama, LM Studio and llama.cpp are looked for on their usual ports). ", again)]));
   } catch (err) {
-    found.replaceChildren(h("li.muted", {}, `Could not look: ${err.message}`));
+    looking = null;
+    found.replaceChildren(h("li.muted", {}, `Could not look: ${err.message} `, again));
   }
 }
 

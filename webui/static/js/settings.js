@@ -1,8 +1,9 @@
 // Settings: model providers (keys are write-only: the key box is always empty, the page only
-// learns whether a key is saved), test connection, default model and provider, system prompt,
-// default workspace, approvals policy and theme. When the settings file on disk could not be
-// used, the server says why in `problem`: a notice at the top (Dismiss folds it into a line that
-// opens it again) and a marker on the Settings button, until saving clears it.
+// learns whether a key is saved), test connection, refresh models (the server keeps each
+// provider's list and declines to ask while a run is live), default model and provider, system
+// prompt, default workspace, approvals policy and theme. When the settings file on disk could
+// not be used, the server says why in `problem`: a notice at the top (Dismiss folds it into a
+// line that opens it again) and a marker on the Settings button, until saving clears it.
 import { api } from "./api.js";
 import { emit, state } from "./state.js";
 import { $, h } from "./view.js";
@@ -111,8 +112,27 @@ function providerRow(p) {
         : `Could not connect: ${answer.error?.message || "unknown error"}`;
       result.classList.add(answer.ok ? "ok" : "error");
     } catch (err) {
-      result.textContent = `Could not connect: ${err.message}`;
+      result.textContent = err.code === "provider_busy" ? err.message : `Could not connect: ${err.message}`;
       result.classList.add("error");
+    }
+  };
+  const refresh = async (event) => {
+    event.target.disabled = true;
+    result.textContent = "Asking for the models…";
+    result.className = "test-result";
+    try {
+      const answer = await api.models(p.id, { refresh: true });
+      const count = `${answer.models.length} model${answer.models.length === 1 ? "" : "s"}`;
+      result.textContent = answer.stale
+        ? `A run is answering, so the provider was not asked: showing the ${count} listed at ${when(answer.fetched_at)}.`
+        : `${count} available.`;
+      if (!answer.stale) result.classList.add("ok");
+      emit("models");
+    } catch (err) {
+      result.textContent = err.message;
+      result.classList.add("error");
+    } finally {
+      event.target.disabled = false;
     }
   };
   const fromEnv = p.source === "environment";
@@ -141,10 +161,13 @@ function providerRow(p) {
       h("div.row", {},
         fromEnv ? null : h("button.button", { type: "submit" }, "Save"),
         h("button.button", { type: "button", onclick: test }, "Test connection"),
+        h("button.button", { type: "button", onclick: refresh }, "Refresh models"),
         p.is_default ? null : h("button.button", { type: "button", onclick: () => makeDefault(p) }, "Make default"),
         fromEnv ? null : h("button.button.danger", { type: "button", onclick: () => removeProvider(p) }, "Remove"))),
     result);
 }
+
+const when = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 async function makeDefault(p) {
   await api.updateSettings({ default_provider: p.id });
