@@ -2,6 +2,7 @@
 // streams (resumed from the last event id), scrolling that follows only a reader at the bottom.
 import { api } from "./api.js";
 import { wireCopyButtons } from "./markdown.js";
+import { drawSessionInfo } from "./sessioninfo.js";
 import { emit, on, setLive, state } from "./state.js";
 import { followRun } from "./stream.js";
 import { AssistantTurn } from "./turn.js";
@@ -122,6 +123,7 @@ function drawEarlier() {
 // Draw a session (its last turns); follow its live run if there is one.
 export function showSession(session, { keepScroll = false } = {}) {
   stopFollowing();
+  drawSessionInfo(session);
   const previousTop = scroller.scrollTop;
   const drawnBefore = list.querySelectorAll(".turn").length;
   list.replaceChildren();
@@ -177,6 +179,7 @@ function emptyState() {
 
 // Show the user's message at once, then follow the run's events.
 export function startTurn(sessionId, content, runId) {
+  if (state.session?.id === sessionId) drawSessionInfo(state.session);
   list.querySelector(".empty")?.remove();
   list.append(userTurn({ id: "pending", content }));
   stick = true;

@@ -3,6 +3,8 @@
 // events, so a reloaded turn looks exactly like a streamed one.
 import { api } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
+import { reveal } from "./reveal.js";
+import { callView } from "./toolcall.js";
 import { formatTokens, h, perFrame } from "./view.js";
 
 const DECISION_TEXT = { allow: "Allowed once", allow_session: "Allowed for this session", deny: "Denied" };
@@ -167,14 +169,6 @@ function button(label, onclick, kind = "") {
   return h(`button.small${kind ? "." + kind : ""}`, { type: "button", onclick }, label);
 }
 
-function argsText(args) {
-  if (args === undefined || args === null || args === "") return "";
-  if (typeof args === "string") {
-    try { return JSON.stringify(JSON.parse(args), null, 2); } catch { return args; }
-  }
-  return JSON.stringify(args, null, 2);
-}
-
 function briefArgs(args) {
   let value = args;
   if (typeof value === "string") { try { value = JSON.parse(value); } catch { return value.slice(0, 80); } }
@@ -185,19 +179,25 @@ function briefArgs(args) {
   return String(value ?? "").slice(0, 80);
 }
 
+function hasArguments(args) {
+  if (args === undefined || args === null || args === "") return false;
+  if (typeof args === "object") return Object.keys(args).length > 0;
+  return args.trim() !== "" && args.trim() !== "{}";
+}
+
 function toolCard(name, args) {
   const status = h("span.tool-status", {}, "Running…");
   const output = h("pre.tool-output", { tabindex: "0" });
   const outputBlock = h("div.tool-section", { hidden: true }, h("div.tool-label", {}, "Output"), output);
-  const argsPretty = argsText(args);
   const el = h("details.tool-card.running", {},
     h("summary", {},
       h("span.tool-icon", { "aria-hidden": "true" }),
       h("span.tool-name", {}, name),
-      h("code.tool-brief", {}, briefArgs(args)),
+      h("code.tool-brief", {}, reveal(briefArgs(args), { mode: "command" }).fragment),
       status),
     h("div.tool-details", {},
-      argsPretty ? h("div.tool-section", {}, h("div.tool-label", {}, "Arguments"), h("pre.tool-args", { tabindex: "0" }, argsPretty)) : null,
+      hasArguments(args) ? h("div.tool-section", {}, h("div.tool-label", {}, "Arguments"),
+        h("div.tool-args.call-args", {}, callView(name, args).el)) : null,
       outputBlock));
   const card = {
     el,
@@ -217,9 +217,11 @@ function toolCard(name, args) {
   return card;
 }
 
-// The server's summaries quote paths in `backticks`: show those as code, as text nodes only.
+// The server's summaries quote paths and commands in `backticks`: show those as code, as
+// text nodes only, with their invisible characters made visible.
 function inlineCode(text) {
-  return String(text).split(/`([^`]+)`/).map((part, i) => (i % 2 ? h("code", {}, part) : part));
+  return String(text).split(/`([^`]+)`/).map((part, i) =>
+    (i % 2 ? h("code", {}, reveal(part, { mode: "command" }).fragment) : reveal(part, { mode: "text" }).fragment));
 }
 
 function approvalCard(data, onChange) {
@@ -228,10 +230,12 @@ function approvalCard(data, onChange) {
     h("button.primary", { type: "button", dataset: { decision: "allow" } }, "Allow"),
     h("button", { type: "button", dataset: { decision: "allow_session" } }, "Allow for this session"),
     h("button.danger", { type: "button", dataset: { decision: "deny" } }, "Deny"));
+  const view = callView(data.tool, data.arguments);
   const el = h("section.approval.pending", { "aria-label": `Approval needed: ${data.tool}` },
     h("p.approval-title", {}, h("strong", {}, `Allow ${data.tool}?`), data.summary ? " " : "", inlineCode(data.summary || "")),
-    argsText(data.arguments) ? h("pre.tool-args", { tabindex: "0" }, argsText(data.arguments)) : null,
+    view.el,
     buttons, result);
+  if (view.marked) el.classList.add("has-unusual");
   const card = {
     el,
     settled: false,
