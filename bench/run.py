@@ -16,6 +16,7 @@ from bench.report import print_table  # noqa: E402
 BENCHMARKS = [
     ("Store (10,000 sessions × 20 messages)", "bench.store_bench"),
     ("Server (hearth serve)", "bench.server_bench"),
+    ("Endurance (one hearth serve, a long day)", "bench.endurance_bench"),
     ("UI (Chromium)", "bench.ui_bench"),
     ("Desktop (window on Xvfb, packaged bundle)", "bench.desktop_bench"),
 ]

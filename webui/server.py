@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
+from core import memory
 from core.datadir_lock import InstanceLock, data_dir_lock, describe_holder, holder
 from core.paths import Paths, PathsError
 
@@ -104,6 +105,7 @@ def serve(
     env = dict(os.environ if env is None else env)
     out = out or sys.stdout
     token = token or choose_token(host, env)
+    memory.limit_arenas()  # before the request threads start
     try:
         paths.create()
         probe = paths.data / f".write-test-{os.getpid()}"

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from core import memory
 from core.cancel import CancelToken
 from core.errors import Conflict, InvalidInput, StoreError
 from core.runs.checkpointer import CheckpointLoop, checkpoint
@@ -163,6 +164,7 @@ class RunManager:
                     terminal = ("run.failed", {"error": "Hearth could not read this answer."})
             run.live = None  # the event log is all an ended run keeps here
             run.log.append(*terminal)
+            memory.give_back()
 
     def _answer(self, run: _Run, live: LiveRun) -> str:
         try:
