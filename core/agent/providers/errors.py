@@ -109,8 +109,8 @@ def malformed(call: CallInfo, detail: str) -> ProviderError:
 def incomplete(call: CallInfo) -> ProviderError:
     return _redacted(
         "network",
-        f"The answer from {call.provider} ({call.url}) stopped before the model finished. "
-        "Try again.",
+        f"The answer from {call.provider} ({call.url}) was cut short before the model "
+        "finished; the text that arrived is kept. Try again, or ask it to continue.",
         call,
     )
 
