@@ -98,7 +98,8 @@ export function revealBlock(text, { mode = "text", label = "", className = "" } 
   const value = String(text ?? "");
   const { fragment, marked } = reveal(value, { mode });
   const lines = value ? value.split("\n").length : 0;
-  const size = [`${Array.from(value).length.toLocaleString("en")} characters`];
+  const count = Array.from(value).length;
+  const size = [`${count.toLocaleString("en")} character${count === 1 ? "" : "s"}`];
   if (lines > 1) size.push(`${lines.toLocaleString("en")} lines`);
   const pre = h(`pre.reveal${className ? "." + className : ""}`, { tabindex: "0" });
   pre.append(fragment);
