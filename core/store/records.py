@@ -79,10 +79,13 @@ def tool_calls(value: Any) -> list[dict[str, str]] | None:
 
 def token_usage(value: Any) -> dict[str, int | float] | None:
     """A message's usage as a flat object of finite numbers (token counts, costs): whatever
-    else an import or a provider put there (objects, lists, text, true/false) is dropped,
-    so that a stored message can always be shown. None when nothing is left."""
-    if not isinstance(value, dict):
+    else an import or a provider put in it (objects, lists, text, true/false) is dropped,
+    so that a stored message can always be shown. None when nothing is left; a usage that is
+    not an object at all is refused."""
+    if value is None:
         return None
+    if not isinstance(value, dict):
+        raise InvalidInput("A message's usage must be an object.")
     kept = {}
     for key, number in list(value.items())[:MAX_USAGE_KEYS]:
         if (
@@ -182,7 +185,7 @@ def _stored_usage(raw: str | None) -> dict[str, int | float] | None:
         return None
     try:
         return token_usage(json.loads(raw))
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, InvalidInput):
         return None
 
 
