@@ -20,8 +20,6 @@ from core.ids import new_id
 
 DECISIONS = ("allow", "allow_session", "deny")
 POLICIES = ("ask", "allow_all")
-# How often a request given a plain threading.Event (not a CancelToken) looks at it.
-_EVENT_POLL_S = 0.02
 
 
 @dataclass
@@ -66,7 +64,7 @@ class ApprovalBroker:
         arguments: dict,
         summary: str,
         emit: Callable[[str, dict], None],
-        cancel: CancelToken | threading.Event,
+        cancel: CancelToken,
     ) -> str:
         """Ask the user; returns "allow", "allow_session", "deny" or "cancelled".
 
@@ -100,16 +98,11 @@ class ApprovalBroker:
                     "summary": summary,
                 },
             )
-            if isinstance(cancel, CancelToken):
-                unsubscribe = cancel.on_cancel(lambda: self._settle(approval, "cancelled"))
-                try:
-                    approval.answered.wait()
-                finally:
-                    unsubscribe()
-            else:
-                while not approval.answered.wait(_EVENT_POLL_S):
-                    if cancel.is_set():
-                        self._settle(approval, "cancelled")
+            unsubscribe = cancel.on_cancel(lambda: self._settle(approval, "cancelled"))
+            try:
+                approval.answered.wait()
+            finally:
+                unsubscribe()
         finally:
             # An emit that raised (or an interrupt) must not leave a card nobody waits for.
             self._settle(approval, "cancelled")

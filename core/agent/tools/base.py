@@ -10,11 +10,12 @@ failure; :func:`run_tool` turns that, bad arguments and unexpected exceptions in
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from core.cancel import CancelToken
 
 from .names import valid_text
 
@@ -34,7 +35,7 @@ class ToolContext:
     """Where a tool runs and the limits it keeps."""
 
     workspace: Path
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: CancelToken = field(default_factory=CancelToken)
     allow_private_network: bool = False
     # Hearth's own server (host, port) pairs: never fetchable, whatever else is allowed.
     blocked_addresses: frozenset[tuple[str, int]] = frozenset()

@@ -108,11 +108,18 @@ def _in_thread(work: Callable[[threading.Event], _Page], ctx: ToolContext) -> _P
         finally:
             done.set()
 
+    def cancelled() -> None:
+        stop.set()
+        done.set()
+
     threading.Thread(target=target, name="fetch_url", daemon=True).start()
-    while not done.wait(0.05):
-        if ctx.cancel.is_set():
-            stop.set()
-            raise ToolError("the fetch was cancelled")
+    unsubscribe = ctx.cancel.on_cancel(cancelled)
+    try:
+        done.wait()
+    finally:
+        unsubscribe()
+    if ctx.cancel.is_set():
+        raise ToolError("the fetch was cancelled")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["page"]

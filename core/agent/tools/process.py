@@ -1,8 +1,8 @@
 """Running a shell command in its own process group, and killing the whole group.
 
 The command starts in a new session (POSIX) or process group (Windows). Its output is read
-by a thread into a bounded buffer (head and tail), so waiting can happen in short slices
-that notice a cancel or a deadline within a tenth of a second.
+by a thread into a bounded buffer (head and tail). The run's cancel token kills the group the
+moment it is cancelled; the timeout is the wait's own.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import psutil
 
-SLICE = 0.05  # seconds between checks for cancel and deadline
+from core.cancel import CancelToken
+
 DRAIN_GRACE = 0.5  # how long leftover background processes may keep the output open
 
 
@@ -74,7 +75,7 @@ def run_in_group(
     command: str,
     cwd: Path,
     timeout: float,
-    cancel: threading.Event,
+    cancel: CancelToken,
     keep_bytes: int,
     env: dict[str, str] | None = None,
 ) -> Finished:
@@ -97,30 +98,34 @@ def run_in_group(
     buffer = OutputBuffer(keep_bytes)
     reader = threading.Thread(target=_pump, args=(proc, buffer), daemon=True)
     reader.start()
-    deadline = time.monotonic() + timeout
-    timed_out = cancelled = leftovers = False
+    timed_out = leftovers = False
+    cancelled = threading.Event()
+
+    def stop() -> None:
+        cancelled.set()
+        kill_group(proc)
+
+    unsubscribe = cancel.on_cancel(stop)
     try:
-        while proc.poll() is None:
-            if cancel.wait(SLICE):
-                cancelled = True
-                break
-            if time.monotonic() >= deadline:
-                timed_out = True
-                break
-        if timed_out or cancelled:
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
             kill_group(proc)
-        else:
+        if not (timed_out or cancelled.is_set()):
             reader.join(DRAIN_GRACE)
             if reader.is_alive():  # background processes still hold the output open
                 leftovers = True
                 kill_group(proc)
     finally:
+        unsubscribe()
         if proc.poll() is None:
             kill_group(proc)
     reader.join(1.0)
     text, kept = buffer.text()
-    exit_code = None if (timed_out or cancelled) else proc.returncode
-    return Finished(exit_code, text, buffer.total, kept, timed_out, cancelled, leftovers)
+    stopped = timed_out or cancelled.is_set()
+    exit_code = None if stopped else proc.returncode
+    return Finished(exit_code, text, buffer.total, kept, timed_out, cancelled.is_set(), leftovers)
 
 
 def _pump(proc: subprocess.Popen[bytes], buffer: OutputBuffer) -> None:
