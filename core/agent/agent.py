@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from core.agent.approvals import ApprovalBroker
@@ -12,9 +13,11 @@ from core.agent.prompt import system_prompt_for
 from core.agent.providers import Provider, ProviderConfig, make_provider
 from core.agent.tools import ToolContext, default_tools, hearth_private_paths
 from core.agent.turn import DEFAULT_MAX_STEPS, Emit, run_turn
+from core.cancel import CancelToken
 from core.runs.live_run import LiveRun
 from core.settings import Settings
 
+NO_WORKSPACE = "none (an imported chat the user has not reviewed yet: no tools)"
 # Providers kept alive (their HTTP connections and SDK clients), one per distinct config.
 _CACHE_SIZE = 16
 
@@ -51,14 +54,19 @@ class Agent:
         history: list[dict],
         model: str | None,
         emit: Emit,
-        cancel: threading.Event,
+        cancel: CancelToken,
     ) -> str:
         """Run the turn; returns "completed" or "cancelled", raises on failure."""
         config, model_name = self.settings.resolve(session, model)
-        workspace = self.settings.workspace_for(session)
+        if session.get("import_review"):
+            # An imported chat whose asked-for workspace and prompt the user has not seen
+            # yet: it answers, with no workspace and so no tools, until the user decides.
+            workspace, tools = None, []
+        else:
+            workspace, tools = self.settings.workspace_for(session), default_tools()
         values = self.settings.get()
         context = ToolContext(
-            workspace=workspace,
+            workspace=workspace or Path(),
             cancel=cancel,
             allow_private_network=values["allow_private_network"],
             blocked_addresses=self.blocked_addresses,
@@ -66,13 +74,14 @@ class Agent:
                 self.settings.paths, getattr(self.settings.secrets, "file", None)
             ),
         )
+        shown = str(workspace) if workspace else NO_WORKSPACE
         return run_turn(
             live,
             provider=self.provider(config),
             model=model_name,
             history=history,
-            system=system_prompt_for(session, self.settings, workspace=str(workspace)),
-            tools=default_tools(),
+            system=system_prompt_for(session, self.settings, workspace=shown),
+            tools=tools,
             tool_context=context,
             approvals=self.approvals,
             emit=emit,

@@ -276,10 +276,6 @@ def test_an_import_chooses_no_workspace_and_no_hidden_prompt(server, fake):
     assert HIDDEN_PROMPT not in told and "Something quick?" in told
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent.py (the lead's) must offer no tools while session['import_review'] is set",
-)
 def test_a_session_under_review_is_offered_no_tools(server, fake):
     imported = import_hostile(server)
     fake.reply(text="Fine.")
