@@ -22,6 +22,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from core.paths import user_umask
+
 from .base import ToolContext, ToolError
 from .names import shown_name
 
@@ -86,7 +88,12 @@ class Folder:
 
     def mkdir(self, name: str) -> None:
         if isinstance(self.handle, int):
-            os.mkdir(name, 0o777, dir_fd=self.handle)
+            os.mkdir(name, 0o700, dir_fd=self.handle)
+            made = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=self.handle)
+            try:  # as the user's own umask would make it, not Hearth's private one
+                os.fchmod(made, 0o777 & ~user_umask())
+            finally:
+                os.close(made)
         else:
             os.mkdir(self._at(name))
 
@@ -360,7 +367,9 @@ class Workspace:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-                if mode is not None and hasattr(os, "fchmod"):
+                if mode is None:  # a new file: as the user's own umask would make it
+                    mode = 0o666 & ~user_umask()
+                if hasattr(os, "fchmod"):
                     os.fchmod(handle.fileno(), mode)
             spot.folder.rename(temp, spot.name)
         except BaseException:

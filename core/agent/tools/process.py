@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 
 from core.cancel import CancelToken
+from core.paths import user_umask
 
 DRAIN_GRACE = 0.5  # how long leftover background processes may keep the output open
 
@@ -85,6 +86,7 @@ def run_in_group(
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     else:
         kwargs["start_new_session"] = True
+        kwargs["umask"] = user_umask()  # the command's files are the user's, not Hearth's
     proc = subprocess.Popen(  # noqa: S602 - running the model's shell command is the point
         command,
         shell=True,
