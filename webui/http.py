@@ -11,6 +11,7 @@ from typing import Any
 import bottle
 
 from core.errors import Conflict, HearthError, InvalidInput, NotFound
+from core.store.database import DiskFull, StoreBusy, StoreReadOnly
 
 log = logging.getLogger("hearth.http")
 
@@ -29,6 +30,7 @@ STATUS_CODES = {
     500: "internal_error",
     502: "provider_error",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 TYPE_NAMES = {
     str: "a string",
@@ -84,6 +86,10 @@ def status_for(exc: HearthError) -> int:
         return 404
     if isinstance(exc, Conflict):
         return 409
+    if isinstance(exc, DiskFull):
+        return 507
+    if isinstance(exc, (StoreBusy, StoreReadOnly)):
+        return 503  # the store may come back: a locked file is freed, a folder made writable
     return 500
 
 
