@@ -7,6 +7,7 @@ import re
 import bottle
 
 from webui.http import fail, field, json_body, no_content, query_int, reply
+from webui.workspace_notice import with_notice
 
 SESSION_FIELDS = {"title": str, "model": str, "workspace": str, "system_prompt": str}
 PATCH_FIELDS = {**SESSION_FIELDS, "pinned": bool}
@@ -15,6 +16,9 @@ CONFIRM_FIELDS = ("workspace", "system_prompt")
 
 def install(app: bottle.Bottle, hearth) -> None:
     store = hearth.store
+
+    def noticed(session: dict) -> dict:
+        return with_notice(hearth.settings, session)
 
     @app.get("/api/sessions")
     def list_sessions():
@@ -28,7 +32,7 @@ def install(app: bottle.Bottle, hearth) -> None:
         body = json_body(optional=True)
         values = {name: field(body, name, kind) for name, kind in SESSION_FIELDS.items()}
         values["title"] = values["title"] or ""
-        return reply(store.create_session(**values), 201)
+        return reply(noticed(store.create_session(**values)), 201)
 
     @app.post("/api/sessions/import")
     def import_session():
@@ -42,11 +46,11 @@ def install(app: bottle.Bottle, hearth) -> None:
         if unknown:
             return fail(400, "invalid_input", f"Unknown field: {', '.join(unknown)}.")
         choices = {name: field(body, name, bool) or False for name in CONFIRM_FIELDS}
-        return reply(store.confirm_import(session_id, **choices))
+        return reply(noticed(store.confirm_import(session_id, **choices)))
 
     @app.get("/api/sessions/<session_id>")
     def get_session(session_id: str):
-        return reply(store.get_session(session_id))
+        return reply(noticed(store.get_session(session_id)))
 
     @app.route("/api/sessions/<session_id>", method="PATCH")
     def update_session(session_id: str):
@@ -58,7 +62,7 @@ def install(app: bottle.Bottle, hearth) -> None:
                 if value is None and name in ("title", "pinned"):
                     field(body, name, kind, required=True)
                 changes[name] = value
-        return reply(store.update_session(session_id, **changes))
+        return reply(noticed(store.update_session(session_id, **changes)))
 
     @app.delete("/api/sessions/<session_id>")
     def delete_session(session_id: str):

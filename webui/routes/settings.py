@@ -7,6 +7,7 @@ import bottle
 from core.agent.model_lists import BUSY_MESSAGE, ModelLists, ProvidersBusy
 from core.errors import HearthError
 from webui.http import fail, field, json_body, no_content, reply
+from webui.workspace_notice import workspace_notice
 
 PROVIDER_FIELDS = ("name", "kind", "base_url", "default_model", "api_key", "enabled")
 
@@ -25,6 +26,7 @@ def install(app: bottle.Bottle, hearth) -> None:
     def update_settings():
         body = json_body()
         body.pop("problem", None)  # read-only: why the settings file on disk was not used
+        body.pop("workspace_notice", None)  # read-only too
         return reply(_with_problem(settings(), settings().update(**body)))
 
     @app.get("/api/providers")
@@ -91,5 +93,7 @@ def _known_fields(body: dict) -> None:
 
 
 def _with_problem(settings, values: dict) -> dict:
-    """The settings, plus ``problem``: a sentence when the file on disk could not be used."""
-    return {**values, "problem": settings.problem}
+    """The settings, plus ``problem``: a sentence when the file on disk could not be used, and
+    ``workspace_notice``: one when the default workspace holds Hearth's own folders."""
+    notice = workspace_notice(settings, values.get("default_workspace"))
+    return {**values, "problem": settings.problem, "workspace_notice": notice}

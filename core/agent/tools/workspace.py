@@ -9,7 +9,6 @@ How paths are opened safely is ``opening.py``'s job.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import Protocol
@@ -46,9 +45,13 @@ def hearth_folders_inside(workspace: Path, hidden: tuple[Path, ...] | list[Path]
 
 
 def _keyring_files() -> list[Path]:
-    """The folder where keyring's file backends (keyrings.alt) keep passwords, if any."""
-    with contextlib.suppress(Exception):
-        from keyring.util import platform_
+    """The folders where keyring's file backends (keyrings.alt) keep passwords.
 
-        return [Path(platform_.data_root())]
-    return []
+    Worked out as keyring does (its ``util.platform_.data_root``), without importing keyring,
+    which costs 13 MB of memory."""
+    import platformdirs
+
+    found = [platformdirs.user_data_path("python_keyring", appauthor=False, roaming=False)]
+    if os.name == "nt":
+        found.append(platformdirs.user_data_path("Python Keyring", appauthor=False))
+    return found

@@ -19,6 +19,7 @@ export function drawSessionInfo(session) {
   const review = session.import_review;
   if (review) bar.append(reviewNotice(session, review));
   bar.append(facts(session, Boolean(review)));
+  if (session.workspace_notice) bar.append(h("p.workspace-notice", { role: "note" }, session.workspace_notice));
 }
 
 function facts(session, underReview) {
