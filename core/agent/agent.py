@@ -17,7 +17,7 @@ from core.cancel import CancelToken
 from core.runs.live_run import LiveRun
 from core.settings import Settings
 
-NO_WORKSPACE = "none (an imported chat the user has not reviewed yet: no tools)"
+NO_WORKSPACE = "none (tools are off in this chat)"
 # Providers kept alive (their HTTP connections and SDK clients), one per distinct config.
 _CACHE_SIZE = 16
 
@@ -61,6 +61,8 @@ class Agent:
         if session.get("import_review"):
             # An imported chat whose asked-for workspace and prompt the user has not seen
             # yet: it answers, with no workspace and so no tools, until the user decides.
+            workspace, tools = None, []
+        elif session.get("tools_enabled", True) is False:  # "chat only"
             workspace, tools = None, []
         else:
             workspace, tools = self.settings.workspace_for(session), default_tools()

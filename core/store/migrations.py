@@ -149,6 +149,32 @@ def _v3_import_review(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_message_tree_and_chat_only(conn: sqlite3.Connection) -> None:
+    """Messages form a tree: each points at the message before it on its branch
+    (``parent_id``, NULL for a first message), and a session shows the path that ends at
+    ``shown_leaf_id``. Every existing session becomes one path, in its old order.
+    ``tools_enabled`` 0 makes a chat "chat only": no tools are offered to its model.
+    """
+    _script(
+        conn,
+        """
+        ALTER TABLE messages ADD COLUMN parent_id TEXT;
+        ALTER TABLE sessions ADD COLUMN shown_leaf_id TEXT;
+        ALTER TABLE sessions ADD COLUMN tools_enabled INTEGER NOT NULL DEFAULT 1;
+        UPDATE messages SET parent_id = (
+            SELECT before.id FROM messages AS before
+            WHERE before.session_id = messages.session_id AND before.seq < messages.seq
+            ORDER BY before.seq DESC LIMIT 1
+        );
+        UPDATE sessions SET shown_leaf_id = (
+            SELECT m.id FROM messages AS m WHERE m.session_id = sessions.id
+            ORDER BY m.seq DESC LIMIT 1
+        );
+        CREATE INDEX messages_by_parent ON messages (session_id, parent_id);
+        """,
+    )
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the caller's transaction.
 
@@ -168,6 +194,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_sessions_messages_runs,
     _v2_search_reasoning_prompts,
     _v3_import_review,
+    _v4_message_tree_and_chat_only,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -146,6 +146,7 @@ def session_row(row: sqlite3.Row) -> dict[str, Any]:
         if row["import_pending"]
         else None,
         "message_count": row["message_count"],
+        "tools_enabled": bool(row["tools_enabled"]),
         "active_run": {
             "id": row["live_run_id"],
             "status": "live",

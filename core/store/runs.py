@@ -226,6 +226,11 @@ def _delete_from(conn: sqlite3.Connection, session_id: str, message_id: str) -> 
     if row is None:
         raise NotFound(f"This session has no message with the id {message_id}.")
     conn.execute("DELETE FROM messages WHERE session_id = ? AND seq >= ?", (session_id, row["seq"]))
+    conn.execute(
+        "UPDATE sessions SET shown_leaf_id = (SELECT id FROM messages WHERE session_id = ?"
+        " ORDER BY seq DESC LIMIT 1) WHERE id = ?",
+        (session_id, session_id),
+    )
 
 
 def _close(

@@ -23,14 +23,18 @@ MAX_PAGE = 500
 def insert_message(
     conn: sqlite3.Connection, session_id: str, message: dict[str, Any], run_id: str | None = None
 ) -> dict[str, Any]:
-    """Store a checked message at the end of the session (the caller holds a write transaction)."""
+    """Store a checked message after the last one of the session's shown path, which it then
+    ends (the caller holds a write transaction)."""
     seq = conn.execute(
         "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session_id = ?", (session_id,)
     ).fetchone()[0]
+    parent = conn.execute(
+        "SELECT shown_leaf_id FROM sessions WHERE id = ?", (session_id,)
+    ).fetchone()[0]
     conn.execute(
         "INSERT INTO messages (id, session_id, seq, role, content, status, tool_calls,"
-        " tool_call_id, name, created_at, usage, run_id, reasoning, error)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " tool_call_id, name, created_at, usage, run_id, reasoning, error, parent_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             message["id"],
             session_id,
@@ -46,8 +50,10 @@ def insert_message(
             run_id,
             message["reasoning"],
             message["error"],
+            parent,
         ),
     )
+    conn.execute("UPDATE sessions SET shown_leaf_id = ? WHERE id = ?", (message["id"], session_id))
     row = conn.execute("SELECT * FROM messages WHERE id = ?", (message["id"],)).fetchone()
     return records.message_row(row)
 
@@ -130,13 +136,15 @@ class SessionsMixin:
         return {"sessions": [records.session_row(r) for r in rows], "total": total}
 
     def update_session(self, session_id: str, **changes: Any) -> dict[str, Any]:
-        """Rename, pin, or change the model, workspace or system prompt.
+        """Rename, pin, switch tools on or off ("chat only"), or change the model, workspace or
+        system prompt.
 
         None of these moves ``updated_at``: the sidebar orders by conversation activity.
         """
         checks = {
             "title": records.title,
             "pinned": lambda v: int(records.flag(v, "pinned")),
+            "tools_enabled": lambda v: int(records.flag(v, "tools_enabled")),
             "model": lambda v: records.optional_text(v, "model", 300),
             "workspace": lambda v: records.optional_text(v, "workspace"),
             "system_prompt": lambda v: records.optional_text(

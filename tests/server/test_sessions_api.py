@@ -328,3 +328,21 @@ def test_bad_confirmations_change_nothing(server):
     ignored = server.client.post(path, json={})  # neither: the session keeps its own (none)
     assert ignored.status_code == 200 and ignored.json()["import_review"] is None
     assert ignored.json()["workspace"] is None
+
+
+def test_a_chat_only_session_is_offered_no_tools(server, fake):
+    made = server.client.post("/api/sessions", json={}).json()
+    assert made["tools_enabled"] is True
+    off = server.client.patch(f"/api/sessions/{made['id']}", json={"tools_enabled": False})
+    assert off.status_code == 200 and off.json()["tools_enabled"] is False
+    fake.reply(text="Just chatting.")
+    run_id = server.start_run(made["id"], "Hello")
+    assert server.events(run_id)[-1].type == "run.completed"
+    assert not fake.last_body.get("tools")
+    server.client.patch(f"/api/sessions/{made['id']}", json={"tools_enabled": True})
+    fake.reply(text="Tools again.")
+    run_id = server.start_run(made["id"], "Hello again")
+    assert server.events(run_id)[-1].type == "run.completed"
+    assert fake.last_body.get("tools")
+    bad = server.client.patch(f"/api/sessions/{made['id']}", json={"tools_enabled": None})
+    assert bad.status_code == 400

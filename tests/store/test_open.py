@@ -160,3 +160,30 @@ def test_opening_waits_for_another_process_that_holds_a_new_database(paths):
     assert failed == []
     with Store(paths) as store:
         assert store.list_sessions()["total"] == 0
+
+
+def test_an_old_database_becomes_one_path_per_session(paths):
+    paths.create()
+    shutil.copy(FIXTURE, paths.database)
+    with Store(paths) as store:
+        with store.db.connection() as conn:
+            rows = conn.execute(
+                "SELECT id, session_id, seq, parent_id FROM messages ORDER BY session_id, seq"
+            ).fetchall()
+            leaves = dict(conn.execute("SELECT id, shown_leaf_id FROM sessions").fetchall())
+        by_session: dict[str, list] = {}
+        for row in rows:
+            by_session.setdefault(row["session_id"], []).append(row)
+        for session_id, messages in by_session.items():
+            assert messages[0]["parent_id"] is None
+            for before, after in zip(messages, messages[1:], strict=False):
+                assert after["parent_id"] == before["id"]
+            assert leaves[session_id] == messages[-1]["id"]
+        session = next(iter(by_session))
+        added = store.append_message(session, {"role": "user", "content": "and then?"})
+        with store.db.connection() as conn:
+            parent = conn.execute(
+                "SELECT parent_id FROM messages WHERE id = ?", (added["id"],)
+            ).fetchone()[0]
+        assert parent == by_session[session][-1]["id"]
+        assert store.get_session(session)["tools_enabled"] is True

@@ -10,7 +10,7 @@ from webui.http import fail, field, json_body, no_content, query_int, reply
 from webui.workspace_notice import with_notice
 
 SESSION_FIELDS = {"title": str, "model": str, "workspace": str, "system_prompt": str}
-PATCH_FIELDS = {**SESSION_FIELDS, "pinned": bool}
+PATCH_FIELDS = {**SESSION_FIELDS, "pinned": bool, "tools_enabled": bool}
 CONFIRM_FIELDS = ("workspace", "system_prompt")
 
 
@@ -59,7 +59,7 @@ def install(app: bottle.Bottle, hearth) -> None:
         for name, kind in PATCH_FIELDS.items():
             if name in body:
                 value = field(body, name, kind)
-                if value is None and name in ("title", "pinned"):
+                if value is None and name in ("title", "pinned", "tools_enabled"):
                     field(body, name, kind, required=True)
                 changes[name] = value
         return reply(noticed(store.update_session(session_id, **changes)))
