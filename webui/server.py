@@ -66,8 +66,16 @@ def choose_token(host: str, env: dict[str, str]) -> str:
     return given or secrets.token_urlsafe(32)
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The server's log file. A line it cannot write (a full or read-only disk) is dropped:
+    logging's default prints a traceback to stderr for each one."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def setup_logging(logs: Path) -> None:
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _LogFile(
         logs / "server.log", maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -208,7 +216,7 @@ def _serve_locked(
         thread.join(2)
         try:
             server_file.unlink()
-        except FileNotFoundError:
+        except OSError:  # gone already, or the data folder turned read-only
             pass
         store.close()
         for signum, handler in previous.items():

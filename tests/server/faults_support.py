@@ -63,7 +63,8 @@ class Ext4:
     @property
     def read_only(self) -> bool:
         options = _run("findmnt", "-n", "-o", "OPTIONS", str(self.folder)).stdout
-        return "ro" in options.strip().split(",")
+        flags = options.strip().split(",")
+        return "ro" in flags or "emergency_ro" in flags  # ext4 says the latter after an error
 
 
 @contextlib.contextmanager
