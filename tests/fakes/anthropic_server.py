@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
+from .history_rules import anthropic_history_error
 from .scripts import Failure, Reply, split
 from .server import FakeModelServer, Frame, sse
 
@@ -26,6 +28,19 @@ class FakeAnthropicServer(FakeModelServer):
     wire = "anthropic"
     completion_suffix = "/v1/messages"
     url_suffix = ""  # the SDK adds /v1 itself
+
+    def __init__(self, models: list[str] | None = None) -> None:
+        super().__init__(models)
+        self._ids = itertools.count()  # tool_use ids unique across answers, as Anthropic's are
+
+    def _call_id(self, call: dict[str, Any]) -> str:
+        return call.get("id") or f"toolu_fake_{next(self._ids)}"
+
+    def precheck(self, request: Any) -> Failure | None:
+        """A history the Messages API refuses (roles not alternating, a tool_use without its
+        tool_result, an orphan result, an empty turn) gets its 400."""
+        problem = anthropic_history_error(request.get("messages"))
+        return Failure(400, problem) if problem else None
 
     def frames(self, reply: Reply, request: Any) -> list[Frame]:
         usage = reply.usage or {}
@@ -79,7 +94,7 @@ class FakeAnthropicServer(FakeModelServer):
                 )
             frames.append(Frame(_event("content_block_stop", index=index)))
             index += 1
-        for number, call in enumerate(reply.tool_calls):
+        for call in reply.tool_calls:
             frames.append(
                 Frame(
                     _event(
@@ -87,7 +102,7 @@ class FakeAnthropicServer(FakeModelServer):
                         index=index,
                         content_block={
                             "type": "tool_use",
-                            "id": _call_id(number, call),
+                            "id": self._call_id(call),
                             "name": call["name"],
                             "input": {},
                         },
@@ -129,11 +144,11 @@ class FakeAnthropicServer(FakeModelServer):
         content: list[dict[str, Any]] = []
         if reply.text:
             content.append({"type": "text", "text": reply.text})
-        for number, call in enumerate(reply.tool_calls):
+        for call in reply.tool_calls:
             content.append(
                 {
                     "type": "tool_use",
-                    "id": _call_id(number, call),
+                    "id": self._call_id(call),
                     "name": call["name"],
                     "input": json.loads(_arguments(call) or "{}"),
                 }
@@ -194,10 +209,6 @@ def _message(request: Any, content: list[Any], stop: str | None, usage: Any) -> 
 
 def _default_finish(reply: Reply) -> str:
     return "tool_use" if reply.tool_calls else "end_turn"
-
-
-def _call_id(index: int, call: dict[str, Any]) -> str:
-    return call.get("id") or f"toolu_fake_{index}"
 
 
 def _arguments(call: dict[str, Any]) -> str:

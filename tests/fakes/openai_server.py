@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .history_rules import openai_history_error
 from .scripts import Failure, Reply, split
 from .server import FakeModelServer, Frame, sse
 
@@ -22,7 +23,8 @@ class FakeOpenAIServer(FakeModelServer):
     """Speaks Chat Completions streaming: ``data: {chunk}`` lines, then ``data: [DONE]``.
 
     Set ``reject_stream_options`` to answer 400 to any request that carries
-    ``stream_options``, as some local servers do.
+    ``stream_options``, as some local servers do. A history OpenAI would refuse (a tool
+    message answering no call, a call left unanswered) gets its 400.
     """
 
     wire = "openai"
@@ -36,7 +38,8 @@ class FakeOpenAIServer(FakeModelServer):
     def precheck(self, request: Any) -> Failure | None:
         if self.reject_stream_options and "stream_options" in request:
             return Failure(400, "Unrecognized request argument supplied: stream_options")
-        return None
+        problem = openai_history_error(request.get("messages"))
+        return Failure(400, problem) if problem else None
 
     def frames(self, reply: Reply, request: Any) -> list[Frame]:
         model = request.get("model", "fake-model")
