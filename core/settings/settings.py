@@ -43,6 +43,7 @@ APPROVAL_POLICIES = ("ask", "allow_all")
 THEMES = ("system", "light", "dark")
 MAX_PROMPT = 100_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_GGUF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,199}\.gguf")
 
 PRESETS: tuple[dict[str, Any], ...] = (
     {
@@ -388,6 +389,12 @@ class Settings:
             return value
         if key == "allow_private_network":
             return _check_flag(value, "allow_private_network")
+        if key == "last_model":  # "provider_id/model", the one a new chat starts with
+            return _check_model(value)
+        if key == "local_model":  # a GGUF file name the built-in runtime runs by default
+            if value is not None and not _GGUF_NAME.fullmatch(str(value)):
+                raise InvalidInput("local_model must be a .gguf file name from the models page.")
+            return value
         raise InvalidInput(
             f"Unknown setting: {key}. The settings are: {', '.join(_global_defaults())}."
         )
@@ -463,6 +470,8 @@ def _global_defaults() -> dict[str, Any]:
         "theme": "system",
         "default_provider": None,
         "allow_private_network": False,
+        "last_model": None,
+        "local_model": None,
     }
 
 

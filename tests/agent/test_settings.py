@@ -47,6 +47,8 @@ def test_defaults(paths):
         "theme": "system",
         "default_provider": None,
         "allow_private_network": False,
+        "last_model": None,
+        "local_model": None,
     }
     assert settings.problem is None
     assert not (paths.config / "settings.json").exists()  # reading writes nothing
