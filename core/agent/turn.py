@@ -264,15 +264,18 @@ def model_history(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     Interrupted or cancelled text is kept (it is context), empty messages are dropped,
     a tool result is kept only right after the assistant message that called it (providers
     reject orphans), and a call without a result (a crash or cancel came first) gets one
-    saying so (providers reject unanswered calls too).
+    saying so (providers reject unanswered calls too). A call id used before in the
+    session (two saves of one step, say) is sent renamed, with its result: Anthropic
+    refuses a history whose tool_use ids repeat.
     """
     out: list[dict[str, Any]] = []
-    waiting: dict[str, str] = {}  # call id -> tool name, of the last assistant message
+    waiting: list[tuple[str, str, str]] = []  # (stored id, id sent, tool name) of the last calls
+    used: set[str] = set()
 
     def close_calls() -> None:
-        for call_id, name in waiting.items():
+        for _, sent_id, name in waiting:
             out.append(
-                {"role": "tool", "tool_call_id": call_id, "name": name, "content": MISSING_RESULT}
+                {"role": "tool", "tool_call_id": sent_id, "name": name, "content": MISSING_RESULT}
             )
         waiting.clear()
 
@@ -283,37 +286,50 @@ def model_history(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             content = str(content)
         if role == "tool":
             call_id = message.get("tool_call_id")
-            if call_id in waiting:
-                name = waiting.pop(call_id)
+            match = next((w for w in waiting if w[0] == call_id), None)
+            if match is not None:
+                waiting.remove(match)
                 out.append(
                     {
                         "role": "tool",
-                        "tool_call_id": call_id,
-                        "name": message.get("name") or name,
+                        "tool_call_id": match[1],
+                        "name": message.get("name") or match[2],
                         "content": content,
                     }
                 )
             continue
         close_calls()
         if role == "assistant":
-            calls = [
-                {"id": c["id"], "name": c["name"], "arguments": _arguments_text(c.get("arguments"))}
-                for c in message.get("tool_calls") or []
-                if isinstance(c, Mapping) and c.get("id") and c.get("name")
-            ]
+            calls = []
+            for c in message.get("tool_calls") or []:
+                if not (isinstance(c, Mapping) and c.get("id") and c.get("name")):
+                    continue
+                sent_id = _unused_id(str(c["id"]), used)
+                waiting.append((c["id"], sent_id, c["name"]))
+                arguments = _arguments_text(c.get("arguments"))
+                calls.append({"id": sent_id, "name": c["name"], "arguments": arguments})
             if not content.strip() and not calls:
                 continue
             text = content if content.strip() else ""
             entry: dict[str, Any] = {"role": "assistant", "content": text}
             if calls:
                 entry["tool_calls"] = calls
-                waiting.update((c["id"], c["name"]) for c in calls)
             out.append(entry)
         elif role in ("user", "system"):
             if content.strip():
                 out.append({"role": role, "content": content})
     close_calls()
     return out
+
+
+def _unused_id(call_id: str, used: set[str]) -> str:
+    """``call_id``, or a variant of it, not in ``used`` (which it joins)."""
+    sent_id, n = call_id, 1
+    while sent_id in used:
+        n += 1
+        sent_id = f"{call_id}_{n}"
+    used.add(sent_id)
+    return sent_id
 
 
 def _for_model(step: Mapping[str, Any]) -> dict[str, Any]:
