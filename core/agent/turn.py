@@ -59,8 +59,9 @@ def run_turn(
 ) -> str:
     """Run one agent turn; returns "completed" or "cancelled".
 
-    ``history`` is the session's stored messages, ending with the new user message.
-    A provider error (or any other failure) propagates; what was produced so far stays
+    ``history`` is the session's shown path, ending with the message to answer: the new user
+    message, or (a Continue) the assistant answer to extend, whose text ``live`` already
+    holds. A provider error (or any other failure) propagates; what was produced so far stays
     in ``live`` for the caller to store.
     """
     if tool_context.cancel is not cancel:
@@ -78,8 +79,12 @@ def run_turn(
         cancel=cancel,
         options=options,
     )
+    messages = model_history(history)
+    if messages and messages[-1]["role"] == "assistant" and not messages[-1].get("tool_calls"):
+        raw = str(history[-1].get("content") or "")
+        turn.continuation = Continuation(messages[-1]["content"], raw[len(raw.rstrip()) :])
     try:
-        return turn.run(model_history(history), max(1, max_steps))
+        return turn.run(messages, max(1, max_steps))
     except _Cancelled:
         approvals.cancel_run(live.run_id)
         return "cancelled"
@@ -113,6 +118,7 @@ class _Turn:
         self.options = options
         self.input_tokens = 0
         self.output_tokens = 0
+        self.continuation: Continuation | None = None  # set while a Continue's first call runs
 
     def run(self, messages: list[dict[str, Any]], max_steps: int) -> str:
         for _ in range(max_steps):
@@ -123,7 +129,10 @@ class _Turn:
             step = self.live.finish_assistant_step(
                 tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
             )
-            messages.append(_for_model(step))
+            if messages and messages[-1]["role"] == "assistant":  # a Continue: the same message
+                messages[-1] = _for_model(step)
+            else:
+                messages.append(_for_model(step))
             for call in calls:
                 self._check_cancel()
                 messages.append(_for_model(self._run_call(call)))
@@ -147,13 +156,15 @@ class _Turn:
             options=self.options,
             cancel=self.cancel,
         )
+        continuation, self.continuation = self.continuation, None
         try:
             for event in events:
                 self._check_cancel()
                 if isinstance(event, TextDelta):
-                    if event.text:
-                        self.live.add_text(event.text)
-                        self.emit("text.delta", {"text": event.text})
+                    text = continuation.feed(event.text) if continuation else event.text
+                    if text:
+                        self.live.add_text(text)
+                        self.emit("text.delta", {"text": text})
                 elif isinstance(event, ReasoningDelta):
                     if event.text:
                         self.live.add_reasoning(event.text)
@@ -258,6 +269,49 @@ class _Turn:
             raise _Cancelled
 
 
+class Continuation:
+    """The text a Continue adds to a kept answer, as it streams.
+
+    The provider was given the kept text without its trailing whitespace (Anthropic refuses a
+    final assistant message that ends with whitespace; tokenizers continue better without it),
+    and the live run holds that same text. The first added text gets the whitespace back
+    unless it brings its own. A server that starts the answer over instead of continuing it
+    sends the kept text again first: the opening text is held back until it either differs
+    from the kept text's start (it is new: it goes through) or holds all of it (a repeat:
+    only what follows is added). What is still held when the stream ends only repeated part
+    of the kept text, and is dropped.
+    """
+
+    def __init__(self, kept: str, trailing: str = "") -> None:
+        self.kept = kept
+        self.trailing = trailing
+        self.held = ""
+        self.deciding = bool(kept)
+        self.started = False
+
+    def feed(self, text: str) -> str:
+        """What of ``text`` to add to the answer now."""
+        if not self.deciding:
+            return self._out(text)
+        self.held += text
+        opening = self.held.lstrip()
+        if len(opening) < len(self.kept) and self.kept.startswith(opening):
+            return ""  # a repeat so far, or only whitespace: wait for more
+        self.deciding = False
+        if opening.startswith(self.kept):
+            return self._out(opening[len(self.kept) :])
+        return self._out(self.held)
+
+    def _out(self, text: str) -> str:
+        if not text:
+            return ""
+        if not self.started:
+            self.started = True
+            if not text[0].isspace():
+                return self.trailing + text
+        return text
+
+
 def model_history(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The stored messages as a provider should see them.
 
@@ -319,6 +373,10 @@ def model_history(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             if content.strip():
                 out.append({"role": role, "content": content})
     close_calls()
+    if out and out[-1]["role"] == "assistant" and not out[-1].get("tool_calls"):
+        # A Continue: the answer to extend is the final assistant message, which must not
+        # end with whitespace (Anthropic refuses it).
+        out[-1]["content"] = out[-1]["content"].rstrip()
     return out
 
 

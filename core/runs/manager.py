@@ -11,7 +11,7 @@ from typing import Any
 
 from core import memory
 from core.cancel import CancelToken
-from core.errors import Conflict, InvalidInput, StoreError
+from core.errors import Conflict, StoreError
 from core.runs.checkpointer import CheckpointLoop, checkpoint
 from core.runs.durable import run_durably
 from core.runs.events import EventLog
@@ -69,21 +69,40 @@ class RunManager:
     # --- starting and stopping ------------------------------------------------
 
     def start(
-        self, session_id: str, content: Any, model: Any = None, replace_from: Any = None
+        self,
+        session_id: str,
+        content: Any = None,
+        model: Any = None,
+        *,
+        edit: Any = None,
+        regenerate: Any = None,
+        continue_id: Any = None,
     ) -> dict[str, Any]:
-        """Store the user's message and a live run, then answer it in a worker thread.
+        """Store what the run answers and a live run, then answer in a worker thread.
 
-        The store checks ``model`` and ``replace_from`` before it writes anything."""
-        if not isinstance(content, str) or not content.strip():
-            raise InvalidInput("content must be a non-empty string.")
+        ``content`` alone starts a new turn; ``edit`` (with ``content``), ``regenerate`` or
+        ``continue_id`` make a new version or extend a cut-off answer (see
+        ``Store.begin_run``, which checks them all before it writes anything). A continued
+        run's live text starts as the kept text, so its checkpoints and a recovery hold the
+        whole answer."""
         self._prune()
         # An earlier answer of this session that the store could not take yet goes first.
         self.checkpoints.retry(session_id)
         with self._starting:
             if self._closing:
                 raise Conflict("Hearth is shutting down; try again once it has restarted.")
-            began = self.store.begin_run(session_id, content, model, replace_from)
+            began = self.store.begin_run(
+                session_id,
+                content,
+                model,
+                edit=edit,
+                regenerate=regenerate,
+                continue_id=continue_id,
+            )
             run = _Run(began["run"], model)
+            if began["continues"] is not None and run.live is not None:
+                # Trailing whitespace is the turn's to put back (a provider may refuse it).
+                run.live.add_text(began["continues"]["content"].rstrip())
             with self._lock:
                 self._runs[run.id] = run
             run.thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run.id}")

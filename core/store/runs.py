@@ -18,9 +18,9 @@ from typing import Any
 from core import clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import check_id, new_id
-from core.store import records
+from core.store import records, tree
 from core.store.database import Database
-from core.store.sessions import insert_message, require_session, touch
+from core.store.sessions import insert_message, require_no_live_run, require_session, touch
 
 RUN_END_STATUSES = {
     "completed": "complete",
@@ -28,6 +28,7 @@ RUN_END_STATUSES = {
     "cancelled": "cancelled",
     "interrupted": "interrupted",
 }
+CONTINUABLE = ("interrupted", "cancelled", "error")
 AUTO_TITLE_LENGTH = 60
 
 _open_owners: set[str] = set()  # owners of the stores open in this process
@@ -83,44 +84,84 @@ class RunsMixin:
     def begin_run(
         self,
         session_id: str,
-        content: str,
+        content: str | None = None,
         model: str | None = None,
-        replace_from: str | None = None,
+        *,
+        edit: str | None = None,
+        regenerate: str | None = None,
+        continue_id: str | None = None,
     ) -> dict[str, Any]:
-        """Store the user's message and a live run together, before the agent is called.
+        """Store what the run answers and a live run together, before the agent is called.
 
-        With ``replace_from`` (a message id of this session), that message and every later
-        one are deleted first, in the same transaction: editing a message and resending it,
-        or regenerating an answer. Returns ``{"run": ..., "message": ...}``; raises Conflict
-        if a run is live.
+        At most one of:
+
+        - ``edit`` (a user message): ``content`` becomes a new version of it (a sibling, same
+          parent), shown, and the run answers it;
+        - ``regenerate`` (the first assistant message of a turn), no ``content``: the path is
+          shown down to its user message, and the run's answer becomes a sibling of it;
+        - ``continue_id`` (the last message shown: an assistant text that was interrupted,
+          cancelled or failed), no ``content``: the run appends to that message. Its
+          ``run_id`` becomes this run's, which is how the final save (or a recovery) knows to
+          write the whole text back into it instead of adding a message.
+
+        Without them, ``content`` starts a new turn at the end of the shown path. Nothing is
+        ever deleted. Returns ``{"run", "message" (the new user message or None), "continues"
+        (the message continued or None)}``; raises Conflict if a run is live.
         """
-        message = records.message({"role": "user", "content": content})
+        chosen = [
+            name
+            for name, value in (
+                ("edit", edit),
+                ("regenerate", regenerate),
+                ("continue", continue_id),
+            )
+            if value is not None
+        ]
+        if len(chosen) > 1:
+            raise InvalidInput(f"Give at most one of edit, regenerate and continue (not {chosen}).")
+        answers_new_message = not (regenerate or continue_id)
+        if answers_new_message:
+            if not isinstance(content, str) or not content.strip():
+                raise InvalidInput("content must be a non-empty string.")
+            message = records.message({"role": "user", "content": content})
+        elif content is not None:
+            raise InvalidInput(f"{chosen[0].capitalize()} takes no content.")
         model = records.optional_text(model, "model", 300)
-        if replace_from is not None:
-            check_id(replace_from, "message id")
         run_id = new_id()
+        stored = continued = None
         with self.db.write() as conn:
             require_session(conn, session_id)
-            live = conn.execute(
-                "SELECT id FROM runs WHERE session_id = ? AND status = 'live'", (session_id,)
-            ).fetchone()
-            if live:
-                raise Conflict(f"A run ({live['id']}) is already live in this session.")
-            if replace_from is not None:
-                _delete_from(conn, session_id, replace_from)
-            stored = insert_message(conn, session_id, message, run_id)
-            when = stored["created_at"]
+            require_no_live_run(conn, session_id, "starting another")
+            if edit is not None:
+                target = tree.message_in(conn, session_id, edit)
+                if target["role"] != "user":
+                    raise InvalidInput("Only a message you wrote can be edited.")
+                tree.show(conn, session_id, target["parent_id"])
+            elif regenerate is not None:
+                target = tree.message_in(conn, session_id, regenerate)
+                tree.show(conn, session_id, _turn_question(conn, target))
+            elif continue_id is not None:
+                continued = _continuable(conn, session_id, continue_id)
+                conn.execute("UPDATE messages SET run_id = ? WHERE id = ?", (run_id, continue_id))
+            if answers_new_message:
+                stored = insert_message(conn, session_id, message, run_id)
+            when = clock.now()
             conn.execute(
                 "INSERT INTO runs (id, session_id, status, started_at, updated_at, owner, model)"
                 " VALUES (?, ?, 'live', ?, ?, ?, ?)",
                 (run_id, session_id, when, when, self.owner, model),
             )
-            conn.execute(
-                "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
-                (auto_title(content), session_id),
-            )
+            if stored is not None:
+                conn.execute(
+                    "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
+                    (auto_title(stored["content"]), session_id),
+                )
             touch(conn, session_id, when)
-        return {"run": self.get_run(run_id), "message": stored}
+        return {
+            "run": self.get_run(run_id),
+            "message": stored,
+            "continues": records.message_row(continued) if continued is not None else None,
+        }
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         check_id(run_id, "run id")
@@ -219,17 +260,68 @@ class RunsMixin:
         return run
 
 
-def _delete_from(conn: sqlite3.Connection, session_id: str, message_id: str) -> None:
-    row = conn.execute(
-        "SELECT seq FROM messages WHERE id = ? AND session_id = ?", (message_id, session_id)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"This session has no message with the id {message_id}.")
-    conn.execute("DELETE FROM messages WHERE session_id = ? AND seq >= ?", (session_id, row["seq"]))
+def _turn_question(conn: sqlite3.Connection, answer: sqlite3.Row) -> str:
+    """The user message that ``answer`` (the first assistant message of a turn) answers."""
+    if answer["role"] != "assistant":
+        raise InvalidInput("Regenerate takes an answer (an assistant message), not a question.")
+    parent = (
+        answer["parent_id"]
+        and conn.execute(
+            "SELECT id, role FROM messages WHERE id = ?", (answer["parent_id"],)
+        ).fetchone()
+    )
+    if not parent or parent["role"] != "user":
+        raise InvalidInput(
+            "Regenerate takes the first answer of a turn (the one right after your message)."
+        )
+    return parent["id"]
+
+
+def _continuable(conn: sqlite3.Connection, session_id: str, message_id: str) -> sqlite3.Row:
+    """The message to continue, checked: the last one shown, an answer cut short with text."""
+    row = tree.message_in(conn, session_id, message_id)
+    if row["role"] != "assistant" or row["tool_calls"]:
+        raise InvalidInput("Continue takes an answer's text (an assistant message).")
+    if row["status"] not in CONTINUABLE:
+        raise InvalidInput(
+            "Only an answer that was interrupted, stopped or failed can be continued;"
+            f" this one is {row['status']}."
+        )
+    if not row["content"].strip():
+        raise InvalidInput("This answer kept no text to continue; regenerate it instead.")
+    if tree.shown_leaf(conn, session_id) != message_id:
+        raise Conflict("Only the last message of the conversation shown can be continued.")
+    return row
+
+
+def _rewrite(
+    conn: sqlite3.Connection,
+    message: sqlite3.Row,
+    written: dict[str, Any],
+    status: str,
+    error: str | None,
+    usage: dict[str, Any] | None,
+) -> None:
+    """Write a continued message's whole text (``written["content"]``: the kept text and what
+    was added) back into it, with the reasoning and tool calls the run added. A text that lost
+    the kept start (the run ended before its first checkpoint) leaves the kept text."""
+    kept = message["content"]
+    text = written.get("content") or ""
+    whole = text if text.startswith(kept.rstrip()) else kept
+    reasoning = "\n\n".join(r for r in (message["reasoning"], written.get("reasoning")) if r)
+    calls = written.get("tool_calls")
     conn.execute(
-        "UPDATE sessions SET shown_leaf_id = (SELECT id FROM messages WHERE session_id = ?"
-        " ORDER BY seq DESC LIMIT 1) WHERE id = ?",
-        (session_id, session_id),
+        "UPDATE messages SET content = ?, status = ?, error = ?, reasoning = ?,"
+        " usage = coalesce(?, usage), tool_calls = coalesce(?, tool_calls) WHERE id = ?",
+        (
+            whole,
+            status,
+            error,
+            reasoning or None,
+            json.dumps(usage) if usage else None,
+            json.dumps(calls) if calls else None,
+            message["id"],
+        ),
     )
 
 
@@ -250,20 +342,38 @@ def _close(
         )
     ]
     messages = staged + steps
-    if text or reasoning or status != "completed" or not messages:
-        messages.append(
-            records.message(
-                {
-                    "role": "assistant",
-                    "content": text,
-                    "reasoning": reasoning or None,
-                    "status": RUN_END_STATUSES[status],
-                    "error": error,
-                    "usage": usage,
-                }
+    continued = conn.execute(
+        "SELECT * FROM messages WHERE run_id = ? AND role = 'assistant'", (run["id"],)
+    ).fetchone()
+    first = None
+    if continued is not None:
+        # A continue: the kept text and what was added go back into the message continued,
+        # as one text. Its first step (if the model went on to call tools) is that message.
+        first = messages.pop(0) if messages else None
+        if first is not None:
+            _rewrite(conn, continued, first, "complete", None, None)
+        else:
+            whole = {"content": text, "reasoning": reasoning}
+            _rewrite(conn, continued, whole, RUN_END_STATUSES[status], error, usage)
+            text = reasoning = ""
+    if continued is None or first is not None:
+        if text or reasoning or status != "completed" or not messages:
+            messages.append(
+                records.message(
+                    {
+                        "role": "assistant",
+                        "content": text,
+                        "reasoning": reasoning or None,
+                        "status": RUN_END_STATUSES[status],
+                        "error": error,
+                        "usage": usage,
+                    }
+                )
             )
-        )
     stored = [insert_message(conn, run["session_id"], m, run["id"]) for m in messages]
+    if continued is not None:
+        again = conn.execute("SELECT * FROM messages WHERE id = ?", (continued["id"],)).fetchone()
+        stored.insert(0, records.message_row(again))
     when = clock.now()
     conn.execute("DELETE FROM run_steps WHERE run_id = ?", (run["id"],))
     conn.execute(

@@ -9,7 +9,7 @@ from typing import Any
 from core import clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import check_id, new_id
-from core.store import records
+from core.store import records, tree
 from core.store.database import Database
 
 SESSION_SELECT = (
@@ -64,6 +64,17 @@ def touch(conn: sqlite3.Connection, session_id: str, when: str | None = None) ->
     )
 
 
+def require_no_live_run(conn: sqlite3.Connection, session_id: str, doing: str) -> None:
+    live = conn.execute(
+        "SELECT id FROM runs WHERE session_id = ? AND status = 'live'", (session_id,)
+    ).fetchone()
+    if live:
+        raise Conflict(
+            f"An answer (run {live['id']}) is still being written in this session; wait for it"
+            f" or stop it before {doing}."
+        )
+
+
 def require_session(conn: sqlite3.Connection, session_id: str) -> None:
     check_id(session_id, "session id")
     if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
@@ -105,7 +116,8 @@ class SessionsMixin:
         return self.get_session(values[0], messages=False)
 
     def get_session(self, session_id: str, messages: bool = True) -> dict[str, Any]:
-        """The session, with its messages (in order) and its live run, if any."""
+        """The session, with the messages of its shown path (first to last, each with its
+        ``version``) and its live run, if any."""
         check_id(session_id, "session id")
         with self.db.read() as conn:
             row = conn.execute(SESSION_SELECT + " WHERE s.id = ?", (session_id,)).fetchone()
@@ -113,9 +125,7 @@ class SessionsMixin:
                 raise NotFound(f"No session has the id {session_id}.")
             session = records.session_row(row)
             if messages:
-                rows = conn.execute(
-                    "SELECT * FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)
-                )
+                rows = tree.shown_path(conn, session_id)
                 session["messages"] = [records.message_row(r) for r in rows]
         return session
 
@@ -180,3 +190,71 @@ class SessionsMixin:
             stored = insert_message(conn, session_id, checked)
             touch(conn, session_id)
         return stored
+
+    def show_path(self, session_id: str, message_id: Any) -> dict[str, Any]:
+        """Show the path through ``message_id`` down to its most recent leaf (following the
+        most recently written child at each step). Refused while a run is live: its answer
+        goes at the end of the path shown when it started."""
+        with self.db.write() as conn:
+            require_session(conn, session_id)
+            tree.message_in(conn, session_id, message_id)
+            require_no_live_run(conn, session_id, "switching versions")
+            tree.show(conn, session_id, tree.latest_leaf(conn, session_id, message_id))
+        return self.get_session(session_id)
+
+    def fork_session(self, session_id: str, message_id: Any) -> dict[str, Any]:
+        """A new session holding copies (new ids, same content and times) of the shown path
+        up to and including ``message_id``. The original is left as it was."""
+        new_session = new_id()
+        when = clock.now()
+        with self.db.write() as conn:
+            require_session(conn, session_id)
+            tree.message_in(conn, session_id, message_id)
+            source = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            path = tree.path_to(conn, session_id, message_id, versions=False)
+            title = records.title(f"{source['title'] or 'Conversation'} (fork)")
+            conn.execute(
+                "INSERT INTO sessions (id, title, model, workspace, system_prompt, created_at,"
+                " updated_at, tools_enabled, imported_workspace, imported_system_prompt,"
+                " import_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new_session,
+                    title,
+                    source["model"],
+                    source["workspace"],
+                    source["system_prompt"],
+                    when,
+                    when,
+                    source["tools_enabled"],
+                    source["imported_workspace"],
+                    source["imported_system_prompt"],
+                    source["import_pending"],
+                ),
+            )
+            parent = None
+            for seq, row in enumerate(path, 1):
+                copy = new_id()
+                conn.execute(
+                    "INSERT INTO messages (id, session_id, seq, role, content, status, tool_calls,"
+                    " tool_call_id, name, created_at, usage, reasoning, error, parent_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        copy,
+                        new_session,
+                        seq,
+                        row["role"],
+                        row["content"],
+                        row["status"],
+                        row["tool_calls"],
+                        row["tool_call_id"],
+                        row["name"],
+                        row["created_at"],
+                        row["usage"],
+                        row["reasoning"],
+                        row["error"],
+                        parent,
+                    ),
+                )
+                parent = copy
+            tree.show(conn, new_session, parent)
+        return self.get_session(new_session)

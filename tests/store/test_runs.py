@@ -209,22 +209,26 @@ def test_checkpoint_cost_does_not_depend_on_session_length(store):
     assert large < small * 5 + 0.002
 
 
-def test_replace_from_deletes_that_message_and_the_rest_in_the_same_transaction(store):
+def test_edit_adds_a_sibling_version_and_deletes_nothing(store):
     s = store.create_session()
     for n in range(2):
         run_id = store.begin_run(s["id"], f"question {n}")["run"]["id"]
         store.finish_run(run_id, "completed", f"answer about walruses {n}")
     second_question = store.get_session(s["id"])["messages"][2]
-    store.begin_run(s["id"], "question 1 again", replace_from=second_question["id"])
-    contents = [m["content"] for m in store.get_session(s["id"])["messages"]]
-    assert contents == ["question 0", "answer about walruses 0", "question 1 again"]
-    found = store.list_sessions(q="walruses")["sessions"][0]["snippet"]
-    assert "1" not in "".join(p["text"] for p in found)
+    store.begin_run(s["id"], "question 1 again", edit=second_question["id"])
+    shown = store.get_session(s["id"])["messages"]
+    assert [m["content"] for m in shown] == [
+        "question 0",
+        "answer about walruses 0",
+        "question 1 again",
+    ]
+    assert shown[2]["parent_id"] == second_question["parent_id"]
+    assert store.get_session(s["id"])["message_count"] == 5  # the old question and answer stay
     other = store.create_session()
     with pytest.raises(NotFound):
-        store.begin_run(other["id"], "x", replace_from=second_question["id"])
+        store.begin_run(other["id"], "x", edit=second_question["id"])
     with pytest.raises(InvalidInput):
-        store.begin_run(other["id"], "x", replace_from="../x")
+        store.begin_run(other["id"], "x", edit="../x")
     assert store.get_session(other["id"])["messages"] == []
 
 

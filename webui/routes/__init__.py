@@ -1,6 +1,16 @@
 """Routes, one module per resource; each has ``install(app, hearth)``."""
 
-from webui.routes import approvals, desktop, health, runs, sessions, settings, static
+from webui.routes import (
+    approvals,
+    desktop,
+    health,
+    models,
+    runs,
+    sessions,
+    settings,
+    static,
+    versions,
+)
 
 # static last: its catch-all must not shadow the API.
-ROUTE_MODULES = (health, sessions, runs, approvals, settings, desktop, static)
+ROUTE_MODULES = (health, sessions, versions, runs, approvals, settings, models, desktop, static)

@@ -16,10 +16,14 @@ def install(app: bottle.Bottle, hearth) -> None:
     @app.post("/api/sessions/<session_id>/runs")
     def start_run(session_id: str):
         body = json_body()
-        content = field(body, "content", str, required=True)
-        model = field(body, "model", str)
-        replace_from = field(body, "replace_from", str)
-        run = runs.start(session_id, content, model, replace_from)
+        run = runs.start(
+            session_id,
+            field(body, "content", str),
+            field(body, "model", str),
+            edit=field(body, "edit", str),
+            regenerate=field(body, "regenerate", str),
+            continue_id=field(body, "continue", str),
+        )
         return reply({"run_id": run["id"], "session_id": run["session_id"], "run": run}, 202)
 
     @app.get("/api/runs/<run_id>")

@@ -3,7 +3,9 @@
 The system prompt travels apart; tool calls become ``tool_use`` blocks of the
 assistant turn; tool results become ``tool_result`` blocks of a user turn; turns
 of the same role that follow each other are merged into one, so consecutive
-tool results (and a user message after them) share one user turn.
+tool results (and a user message after them) share one user turn. A final assistant turn
+(a Continue) is the answer for the model to go on with: its text must not end with
+whitespace, which the API refuses.
 """
 
 from __future__ import annotations
@@ -32,7 +34,20 @@ def to_anthropic_request(
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": wire_role, "content": blocks})
+    if turns and turns[-1]["role"] == "assistant":
+        _strip_final_text(turns)
     return ("\n\n".join(system_parts) or None), turns
+
+
+def _strip_final_text(turns: list[dict[str, Any]]) -> None:
+    blocks = turns[-1]["content"]
+    if blocks[-1].get("type") != "text":
+        return
+    blocks[-1] = _text(blocks[-1]["text"].rstrip())
+    if not blocks[-1]["text"]:
+        blocks.pop()
+        if not blocks:
+            turns.pop()
 
 
 def _blocks(message: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
