@@ -28,6 +28,9 @@ KNOWN_SERVERS: tuple[LocalServer, ...] = (
     LocalServer("Ollama", 11434, ("/v1/models", "/api/tags")),
     LocalServer("LM Studio", 1234),
     LocalServer("llama.cpp", 8080),
+    LocalServer("llama-cpp-python or vLLM", 8000),
+    LocalServer("Jan", 1337),
+    LocalServer("KoboldCpp", 5001),
 )
 
 

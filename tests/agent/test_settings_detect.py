@@ -20,11 +20,14 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_known_servers_are_ollama_lm_studio_and_llama_cpp():
+def test_known_servers_are_the_usual_local_runtimes_on_their_usual_ports():
     assert {(s.name, s.port) for s in KNOWN_SERVERS} == {
         ("Ollama", 11434),
         ("LM Studio", 1234),
         ("llama.cpp", 8080),
+        ("llama-cpp-python or vLLM", 8000),
+        ("Jan", 1337),
+        ("KoboldCpp", 5001),
     }
 
 
