@@ -118,6 +118,8 @@ class FakeAnthropicServer(FakeModelServer):
                 )
             frames.append(Frame(_event("content_block_stop", index=index)))
             index += 1
+        if reply.no_finish:
+            return frames
         frames.append(
             Frame(
                 _event(

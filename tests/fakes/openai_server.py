@@ -54,7 +54,8 @@ class FakeOpenAIServer(FakeModelServer):
             frames.append(Frame(chunk({"content": piece}), content=True))
         for index, call in enumerate(reply.tool_calls):
             frames.extend(_tool_call_frames(chunk, index, call, reply.fragments))
-        frames.append(Frame(chunk({}, reply.finish or _default_finish(reply))))
+        if not reply.no_finish:
+            frames.append(Frame(chunk({}, reply.finish or _default_finish(reply))))
         include_usage = (request.get("stream_options") or {}).get("include_usage")
         if include_usage and reply.usage is not None:
             frames.append(Frame(sse(_chunk(model, [], usage=_usage(reply.usage)))))

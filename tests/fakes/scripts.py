@@ -26,6 +26,7 @@ class Reply:
         default_factory=lambda: {"input_tokens": 11, "output_tokens": 7}
     )
     finish: str | None = None  # wire-native; default "stop"/"tool_calls" or "end_turn"/"tool_use"
+    no_finish: bool = False  # end the stream cleanly but without a finish reason / message_stop
     delay: float = 0.0  # seconds between frames
     cut_after: int | None = None  # drop the connection after this many content frames
     malformed: bool = False  # send a frame whose JSON does not parse

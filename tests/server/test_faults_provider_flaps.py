@@ -1,0 +1,81 @@
+"""The provider flaps 50 times in a row across turns, at the wire: HTTP 500, 502 and 529 with
+their real error bodies (each retried until Hearth gives up), streams cut mid-answer, malformed
+chunks, streams that end without a finish reason. Every turn ends run.failed with a sentence the
+user can act on, the text that arrived is kept as a message, and the next turn works."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import Failure, FakeAnthropicServer, FakeOpenAIServer, Reply
+from tests.server.conftest import text_of
+from tests.server.faults_support import events_until_end, integrity
+
+TRIES = 4  # the first request and Hearth's 3 retries of a retryable error
+DEFAULT_ANSWER = "Hello from the fake model."
+
+
+def stream_faults(turn: int) -> list[Reply]:
+    text = f"Turn {turn}: the answer begins, goes on for a while, and then"
+    kind = turn % 3
+    if kind == 0:
+        return [Reply(text=text, chunks=4, cut_after=2)]
+    if kind == 1:
+        return [Reply(text=text, chunks=4, malformed=True, malformed_after=2)]
+    return [Reply(text=text, chunks=4, no_finish=True)]
+
+
+def http_faults(status: int) -> list[Failure]:
+    return [Failure(status=status, message=f"Upstream trouble ({status}).")] * TRIES
+
+
+@pytest.mark.parametrize("wire", [FakeOpenAIServer, FakeAnthropicServer], ids=lambda w: w.wire)
+def test_fifty_faults_in_a_row_then_a_turn_that_works(start_server, tmp_path, wire):
+    with wire() as model:
+        hearth = start_server(tmp_path / "data")
+        added = hearth.client.post(
+            "/api/providers",
+            json={
+                "name": "Flappy",
+                "kind": model.wire,
+                "base_url": model.base_url,
+                "default_model": "fake-model",
+                "api_key": "sk-flappy",
+            },
+        )
+        assert added.status_code == 201, added.text
+        session_id = hearth.new_session(model=f"{added.json()['id']}/fake-model")["id"]
+
+        turns = [http_faults(500), http_faults(502), http_faults(529)]
+        turns += [stream_faults(n) for n in range(50 - sum(len(t) for t in turns))]
+        assert sum(len(t) for t in turns) == 50
+        errors = set()
+        for number, faults in enumerate(turns):
+            for fault in faults:
+                model.push(fault)
+            run_id = hearth.start_run(session_id, f"Question {number}")
+            events = events_until_end(hearth, run_id)
+            end = events[-1]
+            assert end.type == "run.failed", (number, end)
+            error = end.data["error"]
+            assert error.endswith(".") and "Traceback" not in error, error
+            assert "Flappy" in error or "fake" in error.lower() or "127.0.0.1" in error, error
+            errors.add(error.split("(")[0])
+            last = hearth.session(session_id)["messages"][-1]
+            assert last["role"] == "assistant" and last["status"] == "error", (number, last)
+            assert last["content"] == text_of(events), (number, last, error)
+            if isinstance(faults[0], Reply):
+                assert last["content"], (number, error)  # what arrived before the fault stays
+                if faults[0].no_finish:
+                    assert "cut short" in error and "kept" in error, error
+        assert len(model.model_requests) == 50
+
+        good = hearth.start_run(session_id, "Are you back?")
+        assert events_until_end(hearth, good)[-1].type == "run.completed"
+        shown = hearth.session(session_id)["messages"]
+        assert shown[-1]["content"] == DEFAULT_ANSWER
+        assert [m["content"] for m in shown if m["role"] == "user"] == [
+            *(f"Question {n}" for n in range(len(turns))),
+            "Are you back?",
+        ]
+        assert integrity(hearth.data_dir) == "ok"
