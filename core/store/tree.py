@@ -16,11 +16,12 @@ from core.ids import check_id
 
 MAX_DEPTH = 1_000_000  # a guard against a cycle an old bug or a bad import could leave
 
+_SIBLINGS = "FROM messages s WHERE s.session_id = m.session_id AND s.parent_id IS m.parent_id"
 _VERSION = (
-    "(SELECT count(*) FROM messages s WHERE s.session_id = m.session_id"
-    " AND s.parent_id IS m.parent_id) AS version_count,"
-    " (SELECT count(*) FROM messages s WHERE s.session_id = m.session_id"
-    " AND s.parent_id IS m.parent_id AND s.seq <= m.seq) AS version_index"
+    f"(SELECT count(*) {_SIBLINGS}) AS version_count,"
+    f" (SELECT count(*) {_SIBLINGS} AND s.seq <= m.seq) AS version_index,"
+    f" (SELECT s.id {_SIBLINGS} AND s.seq < m.seq ORDER BY s.seq DESC LIMIT 1) AS version_previous,"
+    f" (SELECT s.id {_SIBLINGS} AND s.seq > m.seq ORDER BY s.seq LIMIT 1) AS version_next"
 )
 
 _UP = (

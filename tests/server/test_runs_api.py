@@ -199,7 +199,7 @@ def test_edit_adds_a_version_beside_the_old_question_and_keeps_its_answer(server
         "a better answer",
     ]
     assert [m["id"] for m in after[:2]] == [m["id"] for m in messages[:2]]
-    assert after[2]["version"] == {"index": 2, "count": 2}
+    assert after[2]["version"].items() >= {"index": 2, "count": 2}.items()
     found = server.client.get("/api/sessions", params={"q": "answer"}).json()["sessions"]
     assert found  # the old answer is kept, in the other branch
 

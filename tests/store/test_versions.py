@@ -30,14 +30,14 @@ def test_versions_are_siblings_in_the_order_written_and_switching_follows_the_ne
     store.finish_run(run, "completed", "a3")
     session = store.get_session(s)
     assert shown(store, s) == ["q", "a3"]
-    assert session["messages"][1]["version"] == {"index": 3, "count": 3}
+    assert session["messages"][1]["version"].items() >= {"index": 3, "count": 3}.items()
     assert session["message_count"] == 6
 
     a2 = [m for m in store.show_path(s, q["id"])["messages"]]
     assert [m["content"] for m in a2] == ["q", "a3"]  # the newest child at each step
     path = store.show_path(s, a1["id"])["messages"]
     assert [m["content"] for m in path] == ["q", "a1"]
-    assert path[1]["version"] == {"index": 1, "count": 3}
+    assert path[1]["version"].items() >= {"index": 1, "count": 3}.items()
     second = store.get_session(s)["messages"]
     with pytest.raises(NotFound):
         store.show_path(s, "0" * 32)
@@ -54,7 +54,7 @@ def test_editing_the_first_message_makes_a_root_sibling(store):
     messages = store.get_session(s)["messages"]
     assert [m["content"] for m in messages] == ["first, better", "two"]
     assert messages[0]["parent_id"] is None
-    assert messages[0]["version"] == {"index": 2, "count": 2}
+    assert messages[0]["version"].items() >= {"index": 2, "count": 2}.items()
 
 
 def test_a_run_cannot_start_or_switch_while_another_is_live(store):
