@@ -15,6 +15,7 @@ from bench.report import print_table  # noqa: E402
 
 BENCHMARKS = [
     ("Store (10,000 sessions × 20 messages)", "bench.store_bench"),
+    ("Search (20,000 sessions × 20 messages)", "bench.search_bench"),
     ("Server (hearth serve)", "bench.server_bench"),
     ("Endurance (one hearth serve, a long day)", "bench.endurance_bench"),
     ("Soak (SIGKILL at random moments)", "bench.soak_bench"),
