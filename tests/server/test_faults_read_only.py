@@ -22,7 +22,7 @@ from tests.server.faults_support import (
 DEFAULT_ANSWER = "Hello from the fake model."
 
 
-def serve_once(data_dir, timeout: float = 20.0) -> subprocess.CompletedProcess:
+def serve_once(data_dir, timeout: float = 60.0) -> subprocess.CompletedProcess:
     """``hearth serve`` on ``data_dir``, expected to refuse to start."""
     env = {k: v for k, v in os.environ.items() if k not in HEARTH_ENV}
     env.update(PYTHONPATH=str(ROOT), HEARTH_SECRETS_BACKEND="file")
