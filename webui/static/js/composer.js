@@ -1,5 +1,6 @@
 // The composer: a growing text box (Enter sends, Shift+Enter new line), Stop while a run is
-// live, a draft kept per session, the model picker, and the reason when it cannot send.
+// live, a draft kept per session, the model picker (a new chat starts with the model last
+// picked), and the reason when it cannot send (no provider, or no model to use).
 import { api } from "./api.js";
 import { drafts, on, state, usableProvider } from "./state.js";
 import { $, h } from "./view.js";
@@ -38,7 +39,7 @@ export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
     grow();
   });
   stop.addEventListener("click", () => handlers.onStop());
-  picker.addEventListener("change", () => { nameModel(); pickModel(picker.value); });
+  picker.addEventListener("change", () => { nameModel(); pickModel(picker.value); refreshState(); });
   on("live", () => refreshState());
   on("models", () => { forgetModels(); refreshModels(); });
 }
@@ -99,12 +100,39 @@ export function refreshState() {
     reason.replaceChildren("No model provider is set up, so Hearth cannot answer yet. ",
       h("a", { href: "#settings", onclick: (e) => { e.preventDefault(); handlers.onOpenSettings(); } }, "Open settings"),
       " to add one.");
+  } else if (missingModel()) {
+    // The server would answer "No model is chosen": say what to pick before the user types.
+    const provider = missingModel();
+    send.disabled = true;
+    input.disabled = false;
+    reason.hidden = false;
+    reason.replaceChildren(`Pick a model first: ${provider.name} has no default model. Choose one in the model list at the top, or `,
+      h("a", { href: "#settings", onclick: (e) => { e.preventDefault(); handlers.onOpenSettings(); } }, "set its default model in Settings"),
+      ".");
   } else {
     send.disabled = false;
     input.disabled = false;
     reason.hidden = true;
     reason.replaceChildren();
   }
+}
+
+// The provider a turn would go to when it has no model to use, else null.
+function missingModel() {
+  const chosen = picker.value || state.session?.model || state.pendingModel || "";
+  if (chosen) {
+    const provider = state.providers.find((p) => chosen.startsWith(`${p.id}/`));
+    if (!provider || chosen.length > provider.id.length + 1) return null;
+  }
+  const provider = state.providers.find((p) => p.is_default) || usableProvider();
+  if (!provider || provider.default_model || provider.kind === "builtin" || provider.id === "builtin") return null;
+  return provider;
+}
+
+// A new chat starts with the model last chosen, when it is still offered.
+function lastModel() {
+  const last = state.settings?.last_model || "";
+  return last && [...picker.options].some((o) => o.value === last) ? last : "";
 }
 
 // The picker lists "Default" then provider/model pairs; the value is stored on the session.
@@ -124,8 +152,13 @@ export async function refreshModels() {
     picker.append(h("option", { value: current }, current));
   }
   picker.value = current;
+  if (!state.sessionId && !current) {
+    state.pendingModel = lastModel() || null;
+    picker.value = state.pendingModel || "";
+  }
   picker.disabled = !usableProvider();
   nameModel();
+  refreshState();
 }
 
 // The whole name of the chosen model, for when a narrow window cuts it short.
@@ -154,6 +187,8 @@ async function modelsOf(provider) {
 export function forgetModels() { modelCache.clear(); }
 
 async function pickModel(value) {
+  if (state.settings) state.settings.last_model = value || null;
+  api.updateSettings({ last_model: value || null }).catch(() => { /* remembered on this page only */ });
   if (!state.sessionId) {
     state.pendingModel = value;
     return;

@@ -8,6 +8,7 @@ import { liveRunId, onTurnAction, showSession, startTurn, stopFollowing } from "
 import { initDesktop } from "./desktop.js";
 import { drawFirstRun } from "./firstrun.js";
 import { loadSettings, openSettings } from "./settings.js";
+import { openModels } from "./models.js";
 import { initShortcuts } from "./shortcuts.js";
 import { focusSearch, initSidebar, markActive, refresh as refreshSidebar } from "./sidebar.js";
 import { on, setLive, state } from "./state.js";
@@ -260,6 +261,7 @@ async function boot() {
   // The skip link must not change the hash (that is the router's): it only moves focus.
   $(".skip-link").addEventListener("click", (event) => { event.preventDefault(); focusInput(); });
   $("#open-settings").addEventListener("click", () => openSettings());
+  $("#open-models").addEventListener("click", () => openModels());
   $("#import-button").addEventListener("click", () => $("#import-file").click());
   $("#import-file").addEventListener("change", (event) => {
     const file = event.target.files[0];

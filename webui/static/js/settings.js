@@ -1,6 +1,7 @@
 // Settings: model providers (keys are write-only: the key box is always empty, the page only
 // learns whether a key is saved), test connection, refresh models (the server keeps each
-// provider's list and declines to ask while a run is live), default model and provider, system
+// provider's list and declines to ask while a run is live), the default model picked from the
+// provider's list (one listed model is used by itself), default provider, system
 // prompt, default workspace, approvals policy and theme. When the settings file on disk could
 // not be used, the server says why in `problem`: a notice at the top (Dismiss folds it into a
 // line that opens it again) and a marker on the Settings button, until saving clears it.
@@ -102,15 +103,25 @@ function providersSection(presetName) {
 
 function providerRow(p) {
   const result = h("p.test-result", { role: "status" });
+  const fromEnv = p.source === "environment";
+  const picker = modelChoice(p, fromEnv, result);
   const test = async () => {
     result.textContent = "Testing…";
     result.className = "test-result";
     try {
       const answer = await api.testProvider(p.id);
-      result.textContent = answer.ok
-        ? `Connected: ${answer.models?.length ?? 0} models available.`
-        : `Could not connect: ${answer.error?.message || "unknown error"}`;
-      result.classList.add(answer.ok ? "ok" : "error");
+      if (!answer.ok) {
+        result.textContent = `Could not connect: ${answer.error?.message || "unknown error"}`;
+        result.classList.add("error");
+        return;
+      }
+      const models = answer.models || [];
+      picker.fill(models);
+      const chosen = await settleDefaultModel(p, models);
+      result.textContent = `Connected: ${modelCount(models.length)} available. ${afterTest(p, models, chosen)}`;
+      result.classList.add(chosen || p.default_model || !models.length ? "ok" : "warn");
+      if (chosen) await reload();
+      else if (!p.default_model && models.length) picker.focus();
     } catch (err) {
       result.textContent = err.code === "provider_busy" ? err.message : `Could not connect: ${err.message}`;
       result.classList.add("error");
@@ -122,7 +133,8 @@ function providerRow(p) {
     result.className = "test-result";
     try {
       const answer = await api.models(p.id, { refresh: true });
-      const count = `${answer.models.length} model${answer.models.length === 1 ? "" : "s"}`;
+      picker.fill(answer.models);
+      const count = modelCount(answer.models.length);
       result.textContent = answer.stale
         ? `A run is answering, so the provider was not asked: showing the ${count} listed at ${when(answer.fetched_at)}.`
         : `${count} available.`;
@@ -135,12 +147,10 @@ function providerRow(p) {
       event.target.disabled = false;
     }
   };
-  const fromEnv = p.source === "environment";
-  const modelInput = h("input", { type: "text", value: p.default_model || "", autocomplete: "off", disabled: fromEnv });
   const keyInput = h("input", { type: "password", value: "", autocomplete: "new-password", placeholder: p.has_key ? "Saved (enter a new key to replace it)" : "Not set", disabled: fromEnv });
   const save = async (event) => {
     event.preventDefault();
-    const body = { default_model: modelInput.value.trim() || null };
+    const body = {};
     if (keyInput.value) body.api_key = keyInput.value;
     keyInput.value = "";
     try {
@@ -156,7 +166,7 @@ function providerRow(p) {
       fromEnv ? h("span.badge.muted", {}, "From environment") : null),
     h("p.provider-url", {}, p.base_url || "(default URL)"),
     h("form.provider-edit", { onsubmit: save },
-      field("Default model", modelInput),
+      field("Default model", picker.control, fromEnv ? "Set by HEARTH_MODEL." : "Test the connection to list the provider's models."),
       field("API key", keyInput, "Keys are stored in the system keychain and never shown again."),
       h("div.row", {},
         fromEnv ? null : h("button.button", { type: "submit" }, "Save"),
@@ -166,6 +176,60 @@ function providerRow(p) {
         fromEnv ? null : h("button.button.danger", { type: "button", onclick: () => removeProvider(p) }, "Remove"))),
     result);
 }
+
+// The default model is picked from what the provider lists (readable names, the whole id as
+// the tooltip); choosing saves at once. Until a list is known the current default is the only
+// entry; a provider that cannot list its models gets a text box instead.
+function modelChoice(p, fromEnv, result) {
+  const select = h("select.model-choice", { disabled: fromEnv, "aria-label": `Default model for ${p.name}` });
+  const wrap = h("div.model-choice-wrap", {}, select);
+  let typed = null;
+  const fill = (models) => {
+    const names = [...new Set([...(models || []), ...(p.default_model ? [p.default_model] : [])])];
+    select.replaceChildren(
+      h("option", { value: "", selected: !p.default_model }, names.length ? "Choose a model…" : "No model listed yet"),
+      ...names.map((m) => h("option", { value: m, title: m, selected: m === p.default_model }, readableModel(m))));
+  };
+  select.addEventListener("change", async () => {
+    try {
+      await api.updateProvider(p.id, { default_model: select.value || null });
+      p.default_model = select.value || null;
+      result.textContent = select.value ? `New chats with ${p.name} use ${readableModel(select.value)}.` : "No default model.";
+      result.className = "test-result ok";
+      await loadSettings();
+    } catch (err) { result.textContent = err.message; result.className = "test-result error"; }
+  });
+  fill([]);
+  if (!fromEnv) {
+    api.models(p.id).then((r) => fill(r.models)).catch(() => {
+      if (typed) return;
+      typed = h("input", { type: "text", value: p.default_model || "", autocomplete: "off", placeholder: "Model name", "aria-label": `Model name for ${p.name}` });
+      typed.addEventListener("change", () => { select.append(h("option", { value: typed.value.trim() }, typed.value.trim())); select.value = typed.value.trim(); select.dispatchEvent(new Event("change")); });
+      wrap.append(typed);
+    });
+  }
+  return { control: wrap, fill, focus: () => select.focus() };
+}
+
+// A provider with no default model that lists exactly one model uses that one.
+async function settleDefaultModel(p, models) {
+  if (p.default_model || models.length !== 1 || p.source === "environment") return null;
+  await api.updateProvider(p.id, { default_model: models[0] });
+  return models[0];
+}
+
+function afterTest(p, models, chosen) {
+  if (chosen) return `Using ${readableModel(chosen)}, the only one it lists.`;
+  if (p.default_model || !models.length) return "";
+  return "Pick the default model in the list above.";
+}
+
+export function readableModel(id) {
+  const last = String(id).split("/").pop().replace(/\.gguf$/i, "");
+  return last || String(id);
+}
+
+const modelCount = (n) => `${n} model${n === 1 ? "" : "s"}`;
 
 const when = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
@@ -202,15 +266,17 @@ function addProviderForm(presetName) {
     if (key.value) body.api_key = key.value;
     key.value = "";
     try {
-      await api.addProvider(body);
+      const added = await api.addProvider(body);
       await reload();
+      if (!added.default_model) await afterAdding(added);
     } catch (err) { error.textContent = err.message; }
   };
   return h("form.add-provider", { onsubmit: submit, "aria-labelledby": "add-provider-title" },
     h("h4#add-provider-title", {}, "Add a provider"),
     h("div.grid", {},
       field("Service", kind), field("Name", name), field("Base URL", url),
-      field("API key", key, "Write-only: Hearth never shows a saved key."), field("Default model", model)),
+      field("API key", key, "Write-only: Hearth never shows a saved key."),
+      field("Default model (optional)", model, "Leave empty to pick from the provider's list once it is added.")),
     error,
     h("button.button.primary", { type: "submit" }, "Add provider"));
 }
@@ -251,6 +317,15 @@ function generalSection(s) {
     field("Approvals", approvals),
     field("Theme", theme),
     h("button.button.primary", { type: "submit" }, "Save settings"), status);
+}
+
+// A provider added without a default model: ask it for its models now; one model is used,
+// several are offered in its row's list.
+export async function afterAdding(provider) {
+  try {
+    const answer = await api.testProvider(provider.id);
+    if (answer.ok && await settleDefaultModel(provider, answer.models || [])) await reload();
+  } catch { /* the row's Test connection says why */ }
 }
 
 async function reload() {
