@@ -44,6 +44,10 @@ export const api = {
   deleteSession: (id, options) => request("DELETE", `/api/sessions/${enc(id)}`, undefined, options),
   importSession: (data) => request("POST", "/api/sessions/import", data),
   startRun: (sessionId, body) => request("POST", `/api/sessions/${enc(sessionId)}/runs`, body),
+  showPath: (sessionId, messageId) =>
+    request("POST", `/api/sessions/${enc(sessionId)}/path`, { message_id: messageId }),
+  forkSession: (sessionId, messageId) =>
+    request("POST", `/api/sessions/${enc(sessionId)}/fork`, { message_id: messageId }),
   getRun: (id) => request("GET", `/api/runs/${enc(id)}`),
   cancelRun: (id) => request("POST", `/api/runs/${enc(id)}/cancel`, {}),
   pendingApprovals: (sessionId) =>

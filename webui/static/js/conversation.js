@@ -5,7 +5,7 @@ import { wireCopyButtons } from "./markdown.js";
 import { drawSessionInfo } from "./sessioninfo.js";
 import { emit, on, setLive, state } from "./state.js";
 import { followRun } from "./stream.js";
-import { AssistantTurn } from "./turn.js";
+import { AssistantTurn, versionSwitch } from "./turn.js";
 import { $, h } from "./view.js";
 
 const scroller = $("#scroller");
@@ -76,7 +76,7 @@ function groupMessages(messages) {
       groups.push({ user: message });
     } else {
       if (!current) {
-        current = { assistant: [] };
+        current = { assistant: [], answersQuestion: Boolean(groups.at(-1)?.user) };
         groups.push(current);
       }
       current.assistant.push(message);
@@ -88,6 +88,7 @@ function groupMessages(messages) {
 function drawGroup(group) {
   if (group.user) return userTurn(group.user);
   const turn = newTurn();
+  turn.setMessages(group.assistant[0], group.assistant.at(-1), { answersQuestion: group.answersQuestion });
   for (const message of group.assistant) {
     if (message.role === "assistant") {
       if (message.reasoning) turn.addReasoning(message.reasoning, { now: true });
@@ -138,7 +139,7 @@ export function showSession(session, { keepScroll = false } = {}) {
   list.append(fragment);
   markLast();
   if (session.active_run) {
-    resume(session.id, session.active_run.id, 0);
+    resume(session.id, session.active_run.id, 0, session.continuing);
   } else {
     setLive(session.id, null);
   }
@@ -153,7 +154,7 @@ function toolOk(message) {
 }
 
 function newTurn() {
-  const turn = new AssistantTurn({ onChange: changed, onAction: (action) => actionHandler(action) });
+  const turn = new AssistantTurn({ onChange: changed, onAction: (action, payload) => actionHandler(action, payload) });
   turns.push(turn);
   return turn;
 }
@@ -164,11 +165,17 @@ function markLast() {
   users.forEach((u, i) => u.classList.toggle("last", i === users.length - 1));
 }
 
+// Edit (a new version of this message) and Fork on every message of the user's; "‹ k/n ›"
+// when it has versions.
 function userTurn(message) {
+  const stored = message.id !== "pending";
   return h("article.turn.user", { "aria-label": "You", dataset: { id: message.id } },
     h("div.bubble", {}, message.content),
-    h("div.user-actions", {},
-      h("button.small.edit-last", { type: "button", onclick: () => actionHandler("edit", message) }, "Edit")));
+    stored ? h("div.user-actions", {},
+      versionSwitch(message.version, "message", (id) => actionHandler("switch", id)),
+      h("button.small.edit-message", { type: "button", onclick: () => actionHandler("edit", message) }, "Edit"),
+      h("button.small.fork-message", { type: "button", title: "Fork: a new chat up to this message", onclick: () => actionHandler("fork", message) }, "Fork"))
+      : null);
 }
 
 function emptyState() {
@@ -187,10 +194,13 @@ export function startTurn(sessionId, content, runId) {
   toBottom();
 }
 
-function resume(sessionId, runId, after) {
+// ``continuing``: the stored answer a Continue run extends; its kept text starts the live turn
+// (the run's events carry only what it adds).
+function resume(sessionId, runId, after, continuing = null) {
   setLive(sessionId, runId);
   liveTurn = newTurn();
   liveTurn.startLive();
+  if (continuing) liveTurn.addText(continuing.content.trimEnd(), { now: true });
   list.append(liveTurn.el);
   markLast();
   const turn = liveTurn;

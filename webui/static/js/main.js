@@ -1,5 +1,5 @@
 // Start-up and the glue between the parts: routes (#/s/<id>, #/new), sending, stopping,
-// retry/continue/edit (runs with replace_from), export and import.
+// versions (edit, regenerate, continue, switching, fork), export and import.
 import { api } from "./api.js";
 import {
   clearInput, focusInput, forgetModels, initComposer, loadDraft, refreshModels, refreshState, setEditing, setText,
@@ -57,11 +57,13 @@ async function route() {
 }
 
 // While a run is live the stored session may hold its partial answer already; the event log
-// replayed from 0 draws it, so the checkpointed copy is left out (nothing shown twice).
+// replayed from 0 draws it, so the checkpointed copy is left out (nothing shown twice). An
+// answer the run continues is handed on as ``continuing``: the live turn starts with its text.
 function withoutLiveRun(session) {
   if (!session.active_run) return session;
   const runId = session.active_run.id;
-  return { ...session, messages: session.messages.filter((m) => m.role === "user" || m.run_id !== runId) };
+  const continuing = session.messages.find((m) => m.role === "assistant" && m.run_id === runId) || null;
+  return { ...session, continuing, messages: session.messages.filter((m) => m.role === "user" || m.run_id !== runId) };
 }
 
 function afterOpen() {
@@ -121,41 +123,62 @@ async function stop() {
   }
 }
 
-// Edit-and-resend and Retry/Regenerate start a run with replace_from: the server deletes that
-// user message and everything after it in the same transaction as it stores the new one, so the
-// session keeps its id and nothing before the replaced message changes.
-async function replaceAndRun(messageId, content) {
+// Edit, Regenerate/Retry and Continue start a run that makes a new version (or extends the
+// answer in place); the server keeps every old version. The stored session, read once the run
+// has begun, is the truth: it shows the new branch and its live run, which is then followed.
+async function runVersion(body) {
   const id = state.sessionId;
   if (!id) return;
-  // The stored session is the truth (the page's copy may not hold a message sent moments ago).
-  const fresh = await api.getSession(id);
-  if (fresh.active_run) throw new Error("An answer is still being written in this conversation.");
-  const index = fresh.messages.findIndex((m) => m.id === messageId);
-  if (index < 0 || fresh.messages[index].role !== "user") {
-    throw new Error("That message is no longer in this conversation.");
-  }
   starting.add(id);
-  const run = await api.startRun(id, { content, replace_from: messageId }).finally(() => starting.delete(id));
-  if (state.sessionId !== id) return;
-  state.session = { ...fresh, messages: fresh.messages.slice(0, index), active_run: null };
-  showSession(state.session);
-  startTurn(id, content, run.run_id);
+  try {
+    await api.startRun(id, body);
+  } finally {
+    starting.delete(id);
+  }
+  await reopen(id);
   refreshSidebar().then(markActive);
 }
 
-async function lastUserMessage() {
-  const fresh = await api.getSession(state.sessionId);
-  return [...fresh.messages].reverse().find((m) => m.role === "user") || null;
+async function reopen(id, { keepScroll = false } = {}) {
+  const fresh = await api.getSession(id);
+  if (state.sessionId !== id) return;
+  state.session = fresh;
+  showSession(withoutLiveRun(fresh), { keepScroll });
+}
+
+// ‹ and ›: show the other version's branch, and keep the keyboard on the same arrow.
+async function switchVersion(messageId, arrow) {
+  const id = state.sessionId;
+  const session = await api.showPath(id, messageId);
+  if (state.sessionId !== id) return;
+  state.session = session;
+  showSession(withoutLiveRun(session), { keepScroll: true });
+  const box = messages.querySelector(`[data-id="${CSS.escape(messageId)}"] .versions`);
+  (box?.querySelector(`.${arrow}:not(:disabled)`) || box?.querySelector("button:not(:disabled)"))?.focus();
+}
+
+async function fork(message) {
+  const session = await api.forkSession(state.sessionId, message.id);
+  await refreshSidebar();
+  location.hash = `#/s/${session.id}`;
+  toast(`Forked into “${session.title}”.`);
 }
 
 onTurnAction(async (action, payload) => {
-  if (liveRunId() || !state.sessionId) return;
+  if (!state.sessionId) return;
+  if (action === "fork") {
+    fork(payload).catch((err) => toast(err.message));
+    return;
+  }
+  if (liveRunId()) return;
   try {
     if (action === "continue") {
-      await send("Please continue where you left off.");
-    } else if (action === "retry") {
-      const last = await lastUserMessage();
-      if (last) await replaceAndRun(last.id, last.content);
+      await runVersion({ continue: payload.id });
+    } else if (action === "regenerate") {
+      await runVersion({ regenerate: payload.id });
+    } else if (action === "switch") {
+      const arrow = document.activeElement?.classList.contains("version-next") ? "version-next" : "version-prev";
+      await switchVersion(payload, arrow);
     } else if (action === "edit") {
       startEditing(payload);
     }
@@ -164,7 +187,7 @@ onTurnAction(async (action, payload) => {
   }
 });
 
-// Editing: the composer holds the message's text; sending replaces that message.
+// Editing: the composer holds the message's text; sending makes a new version of it.
 let editing = null; // { id, content } of the user message being edited
 
 function startEditing(message) {
@@ -241,9 +264,7 @@ async function boot() {
         stopEditing();
         clearInput();
         try {
-          let id = target.id;
-          if (id === "pending") id = (await lastUserMessage())?.id;
-          await replaceAndRun(id, text);
+          await runVersion({ edit: target.id, content: text });
         } catch (err) {
           setText(text);
           toast(err.message, { timeout: 8000 });

@@ -134,6 +134,15 @@ export class AssistantTurn {
     this.drawFoot();
   }
 
+  // The stored messages this turn shows: its first (the answer's version, what Regenerate
+  // replaces) and its last (what Continue extends and Fork copies up to).
+  setMessages(first, last, { answersQuestion = true } = {}) {
+    this.first = first;
+    this.lastMessage = last;
+    this.answersQuestion = answersQuestion;
+    if (first) this.el.dataset.id = first.id;
+  }
+
   drawFoot() {
     const items = [];
     if (this.status === "interrupted") {
@@ -149,15 +158,18 @@ export class AssistantTurn {
     const row = h("div.foot-row");
     const tokens = formatTokens(this.usageData);
     if (tokens) row.append(h("span.usage", { title: "Token usage for this turn" }, tokens));
-    if (this.isLast && this.status) {
-      if (this.status === "interrupted") {
-        row.append(button("Continue", () => this.onAction("continue")));
+    if (this.first && this.status) {
+      const switcher = versionSwitch(this.first.version, "answer", (id) => this.onAction("switch", id));
+      if (switcher) row.append(switcher);
+      if (this.isLast && continuable(this.lastMessage)) {
+        row.append(button("Continue", () => this.onAction("continue", this.lastMessage), "primary"));
       }
-      if (this.status === "interrupted" || this.status === "error") {
-        row.append(button("Retry", () => this.onAction("retry"), "primary"));
-      } else {
-        row.append(button("Regenerate", () => this.onAction("retry")));
+      if (this.answersQuestion) {
+        const failed = this.status === "interrupted" || this.status === "error";
+        row.append(button(failed ? "Retry" : "Regenerate", () => this.onAction("regenerate", this.first),
+          failed && !(this.isLast && continuable(this.lastMessage)) ? "primary" : ""));
       }
+      row.append(button("Fork", () => this.onAction("fork", this.lastMessage), "", "Fork: a new chat up to this answer"));
     }
     if (row.childNodes.length) items.push(row);
     if (this.el.classList.contains("live")) return;
@@ -165,8 +177,28 @@ export class AssistantTurn {
   }
 }
 
-function button(label, onclick, kind = "") {
-  return h(`button.small${kind ? "." + kind : ""}`, { type: "button", onclick }, label);
+function button(label, onclick, kind = "", title = undefined) {
+  return h(`button.small${kind ? "." + kind : ""}`, { type: "button", onclick, title }, label);
+}
+
+// An answer cut short that kept text can be extended in place.
+export function continuable(message) {
+  return Boolean(message && message.role === "assistant" && !(message.tool_calls || []).length
+    && ["interrupted", "cancelled", "error"].includes(message.status) && message.content.trim());
+}
+
+// "‹ 2/3 ›" for a message with versions (null without): each arrow shows the version before or
+// after it, with its branch down to the newest message.
+export function versionSwitch(version, what, onSwitch) {
+  if (!version || version.count < 2) return null;
+  const { index, count } = version;
+  const arrow = (label, id, text, cls) => h(`button.small.ghost.${cls}`, {
+    type: "button", "aria-label": label, title: label, disabled: !id, onclick: () => onSwitch(id),
+  }, text);
+  return h("span.versions", { role: "group", "aria-label": `Versions of this ${what}` },
+    arrow(`Previous version of this ${what} (${index - 1} of ${count})`, version.previous_id, "‹", "version-prev"),
+    h("span.version-count", { "aria-label": `Version ${index} of ${count}` }, `${index}/${count}`),
+    arrow(`Next version of this ${what} (${index + 1} of ${count})`, version.next_id, "›", "version-next"));
 }
 
 function briefArgs(args) {
