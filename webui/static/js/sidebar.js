@@ -1,8 +1,11 @@
 // The sessions sidebar: pinned first then newest, grouped by day, loaded a page at a time as
-// the reader scrolls (10,000 sessions are never all drawn); search with highlighted snippets;
-// rename in place, pin, delete with undo (the DELETE waits until the undo time is over).
+// the reader scrolls (10,000 sessions are never all drawn); search with highlighted snippets,
+// whose results open on the branch that holds the match, scrolled to it (jump.js), and are
+// reached from the search box with the arrow keys; rename in place, pin, delete with undo (the
+// DELETE waits until the undo time is over).
 import { api } from "./api.js";
 import { icon } from "./icons.js";
+import { openMatch, queryTerms } from "./jump.js";
 import { emit, on, state } from "./state.js";
 import { toast } from "./toasts.js";
 import { $, h } from "./view.js";
@@ -17,6 +20,7 @@ const sentinel = h("li.sentinel", { "aria-hidden": "true" });
 let query = "";
 let loaded = [];
 let total = 0;
+let more = true;
 let loading = null;
 let generation = 0;
 const pendingDeletes = new Map(); // id → timer
@@ -39,6 +43,11 @@ export function initSidebar({ onOpen }) {
       event.stopPropagation();
       searchEl.value = "";
       setQuery("");
+    } else if (event.key === "ArrowDown") {
+      const first = listEl.querySelector("li.session:not([hidden]) .session-link");
+      if (!first) return;
+      event.preventDefault();
+      first.focus();
     }
   });
   new IntersectionObserver((entries) => {
@@ -51,10 +60,21 @@ export function initSidebar({ onOpen }) {
     if (li) setRoving(li);
   });
   listEl.addEventListener("keydown", (event) => {
-    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) return;
     if (event.target.closest("input")) return;
+    if (event.key === "Escape" && query) { // back to the search box, the query kept
+      event.preventDefault();
+      event.stopPropagation();
+      focusSearch();
+      return;
+    }
+    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) return;
     const links = [...listEl.querySelectorAll("li.session:not([hidden]) .session-link")];
     const at = links.indexOf(event.target.closest("li.session")?.querySelector(".session-link"));
+    if (event.key === "ArrowUp" && at === 0 && query) {
+      event.preventDefault();
+      searchEl.focus();
+      return;
+    }
     let next = at;
     if (event.key === "ArrowDown") next = Math.min(links.length - 1, at + 1);
     else if (event.key === "ArrowUp") next = Math.max(0, at - 1);
@@ -90,24 +110,31 @@ export async function refresh() {
   generation += 1;
   loaded = [];
   total = 0;
+  more = true;
   loading = null;
   listEl.replaceChildren();
   await loadMore(true);
 }
 
 async function loadMore(first = false) {
-  if (loading || (!first && loaded.length >= total)) return loading;
+  if (loading || (!first && !more)) return loading;
   const gen = generation;
-  loading = api.listSessions({ q: query, limit: PAGE, offset: loaded.length })
+  const offset = loaded.length;
+  loading = api.listSessions({ q: query, limit: PAGE, offset })
     .then((page) => {
       if (gen !== generation) return;
       const fresh = page.sessions.filter((s) => !pendingDeletes.has(s.id));
-      total = page.total;
+      // A search for a common word counts only part of its matches (total_exact false):
+      // total is then a lower bound, and a full page means there may be more.
+      const exact = page.total_exact !== false;
+      total = Math.max(page.total, offset + page.sessions.length);
+      more = exact ? offset + page.sessions.length < page.total : page.sessions.length >= PAGE;
       for (const s of page.sessions) noteRun(s);
       draw(fresh, loaded[loaded.length - 1]);
       loaded.push(...fresh);
+      const count = `${total.toLocaleString()}${exact ? "" : "+"}`;
       statusEl.textContent = query
-        ? (total ? `${total} match${total === 1 ? "" : "es"}` : "No conversations match.")
+        ? (total ? `${count} match${total === 1 && exact ? "" : "es"}` : "No conversations match.")
         : (total ? "" : "No conversations yet.");
     })
     .catch((err) => { statusEl.textContent = err.message; })
@@ -182,6 +209,17 @@ function item(session) {
       iconButton("trash", `Delete ${titleOf(session)}`, () => remove(li, session))));
   if (session.pinned) li.classList.add("pinned");
   for (const el of li.querySelectorAll("a, button")) el.setAttribute("tabindex", "-1");
+  if (session.hit_message_id) {
+    const terms = queryTerms(query);
+    link.addEventListener("click", (event) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      openMatch(session.id, session.hit_message_id, terms).catch((err) => {
+        toast(err.message);
+        location.hash = `#/s/${session.id}`;
+      });
+    });
+  }
   return li;
 }
 
