@@ -64,7 +64,7 @@ def map_exception(exc: BaseException, call: CallInfo, *, streaming: bool) -> Pro
             return _redacted(
                 "network",
                 f"The connection to {call.provider} ({call.url}) broke before the answer "
-                "was complete. Try again.",
+                "was complete; the text that arrived is kept. Try again, or ask it to continue.",
                 call,
             )
         return _redacted("network", f"Could not reach {call.url}: {_reason(exc)}", call)
