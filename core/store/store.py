@@ -10,9 +10,10 @@ from core.store.runs import RunsMixin
 from core.store.search import SearchMixin
 from core.store.sessions import SessionsMixin
 from core.store.transfer import TransferMixin
+from core.store.tree_import import TreeImportMixin
 
 
-class Store(SessionsMixin, RunsMixin, SearchMixin, TransferMixin):
+class Store(SessionsMixin, RunsMixin, SearchMixin, TransferMixin, TreeImportMixin):
     """Sessions, messages and runs. Opening it recovers runs a dead process left live."""
 
     def __init__(self, paths: Paths | str | Path) -> None:
