@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes import FakeOpenAIServer
 from tests.fakes.hub_server import FakeHub, gguf_bytes
-from tests.ui.conftest import Served, fake_env, open_page
+from tests.ui.conftest import Served, fake_env
 
 SUGGESTED_REPO = "bartowski/Qwen2.5-0.5B-Instruct-GGUF"
 SUGGESTED_FILE = "Qwen2.5-0.5B-Instruct-Q4_K_M.gguf"
@@ -81,7 +81,8 @@ def test_models_are_picked_from_a_list_and_one_model_is_used_by_itself(page, ser
         add.locator("input[type=url]").fill(several.base_url)
         add.locator("button[type=submit]").click()
         pair = page.locator("li.provider", has_text="Pair")
-        pair.locator("select.model-choice option[value='fake-model-large']").wait_for(state="attached")
+        listed = pair.locator("select.model-choice option[value='fake-model-large']")
+        listed.wait_for(state="attached")
         assert pair.locator("select.model-choice").input_value() == ""
         pair.locator("button:has-text('Test connection')").click()
         pair.locator(".test-result:has-text('Pick the default model')").wait_for()
@@ -96,9 +97,8 @@ def test_models_are_picked_from_a_list_and_one_model_is_used_by_itself(page, ser
         choice = f"{providers['Pair']['id']}/fake-model"
         page.locator(f"#model-picker option[value='{choice}']").wait_for(state="attached")
         page.select_option("#model-picker", choice)
-        page.wait_for_function(
-            "async (v) => (await (await fetch('/api/settings')).json()).last_model === v", arg=choice
-        )
+        remembered = "async (v) => (await (await fetch('/api/settings')).json()).last_model === v"
+        page.wait_for_function(remembered, arg=choice)
         page.reload()
         page.wait_for_selector("body[data-ready=true]")
         page.wait_for_function(
