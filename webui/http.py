@@ -16,6 +16,9 @@ from core.store.database import DiskFull, StoreBusy, StoreReadOnly
 log = logging.getLogger("hearth.http")
 
 MAX_BODY = 10 * 1024 * 1024
+# A ChatGPT or Claude export (hundreds of MB) is streamed to a file on this one route.
+IMPORT_PATH = "/api/sessions/import"
+MAX_IMPORT_BODY = 4 * 1024**3
 MAX_JSON_DEPTH = 64
 MAX_LOGGED_PATH = 200
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
@@ -50,6 +53,11 @@ DEFAULT_MESSAGES = {
     429: "Too many requests are open at once; close one and try again.",
     500: "Something went wrong inside Hearth; the details are in its log.",
 }
+
+
+def body_limit(method: str, path: str) -> int:
+    """The largest request body the route at ``path`` takes."""
+    return MAX_IMPORT_BODY if method == "POST" and path == IMPORT_PATH else MAX_BODY
 
 
 def error_body(status: int, code: str | None = None, message: str | None = None) -> bytes:

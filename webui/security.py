@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from webui.http import MAX_BODY, error_body
+from webui.http import MAX_BODY, body_limit, error_body
 
 COOKIE_PREFIX = "hearth_session_"
 MAX_SIGN_INS = 64  # browser sign-ins remembered at once; the oldest is forgotten first
@@ -139,7 +139,14 @@ class Gate:
         refusal = self.refuse(environ)
         if refusal is not None:
             return self._refuse(start, *refusal)
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        method = environ.get("REQUEST_METHOD", "").upper()
+        if chunked and body_limit(method, environ.get("PATH_INFO", "")) > MAX_BODY:
+            # An import streams its body itself (cheroot has decoded the chunks already).
+            environ["hearth.chunked"] = True
+            del environ["HTTP_TRANSFER_ENCODING"]
+            environ.pop("CONTENT_LENGTH", None)
+        elif chunked:
             # cheroot has already decoded the chunks; Bottle would try again, and it sizes
             # bodies by Content-Length: hand it the decoded body, at most 10 MB of it.
             try:
@@ -191,7 +198,10 @@ class Gate:
         if not raw_length.isascii() or not raw_length.isdigit() or len(raw_length) > 15:
             return 400, "bad_request", "The Content-Length header is not a whole number."
         length = int(raw_length)
-        if length > MAX_BODY:
+        limit = body_limit(method, path)
+        if length > limit:
+            if limit > MAX_BODY:
+                return 413, "payload_too_large", "The file is larger than 4 GB."
             return 413, "payload_too_large", "The request body is larger than 10 MB."
         return None
 

@@ -7,6 +7,7 @@ import re
 import bottle
 
 from webui.http import fail, field, json_body, no_content, query_int, reply
+from webui.routes import imports
 from webui.workspace_notice import with_notice
 
 SESSION_FIELDS = {"title": str, "model": str, "workspace": str, "system_prompt": str}
@@ -34,10 +35,11 @@ def install(app: bottle.Bottle, hearth) -> None:
         values["title"] = values["title"] or ""
         return reply(noticed(store.create_session(**values)), 201)
 
+    importer = imports.install(app, hearth)
+
     @app.post("/api/sessions/import")
     def import_session():
-        body = json_body()
-        return reply(store.import_json(body), 201)
+        return importer.handle()
 
     @app.post("/api/sessions/<session_id>/confirm-import")
     def confirm_import(session_id: str):
