@@ -6,6 +6,7 @@ import {
 } from "./composer.js";
 import { liveRunId, onTurnAction, showSession, startTurn, stopFollowing } from "./conversation.js";
 import { initDesktop } from "./desktop.js";
+import { importChats } from "./importer.js";
 import { drawFirstRun } from "./firstrun.js";
 import { loadSettings, openSettings } from "./settings.js";
 import { openModels } from "./models.js";
@@ -221,15 +222,10 @@ async function download(format) {
 }
 
 async function importFile(file) {
-  try {
-    const data = JSON.parse(await file.text());
-    const session = await api.importSession(data);
-    await refreshSidebar();
-    location.hash = `#/s/${session.id}`;
-    toast(`Imported “${session.title || "conversation"}”.`);
-  } catch (err) {
-    toast(err instanceof SyntaxError ? "That file is not a Hearth JSON export." : err.message);
-  }
+  const result = await importChats(file);
+  if (!result) return;
+  await refreshSidebar();
+  if (result.session) location.hash = `#/s/${result.session.id}`;
 }
 
 function newChat() {
