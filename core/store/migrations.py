@@ -175,6 +175,46 @@ def _v4_message_tree_and_chat_only(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_tool_ledger(conn: sqlite3.Connection) -> None:
+    """The approval ledger: each tool's policy (``server`` is '' for a built-in tool), the
+    grants an "allow always" left (kept across restarts, optionally for a path prefix), and
+    the pins: a hash of an MCP tool's name, description and schema when it was first
+    allowed, with the hash last seen from its server (different: its grants are suspended).
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE tool_policies (
+            server     TEXT NOT NULL DEFAULT '',
+            tool       TEXT NOT NULL,
+            policy     TEXT NOT NULL CHECK (policy IN ('ask', 'allow', 'deny')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (server, tool)
+        );
+        CREATE TABLE grants (
+            id            TEXT PRIMARY KEY,
+            server        TEXT NOT NULL DEFAULT '',
+            tool          TEXT NOT NULL,
+            path_prefix   TEXT,
+            created_at    TEXT NOT NULL,
+            session_id    TEXT,
+            session_title TEXT,
+            workspace     TEXT
+        );
+        CREATE INDEX grants_by_tool ON grants (server, tool);
+        CREATE TABLE tool_pins (
+            server     TEXT NOT NULL,
+            tool       TEXT NOT NULL,
+            pin        TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            pinned_at  TEXT NOT NULL,
+            seen_pin   TEXT,
+            PRIMARY KEY (server, tool)
+        );
+        """,
+    )
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the caller's transaction.
 
@@ -195,6 +235,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v2_search_reasoning_prompts,
     _v3_import_review,
     _v4_message_tree_and_chat_only,
+    _v5_tool_ledger,
 ]
 LATEST = len(MIGRATIONS)
 

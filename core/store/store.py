@@ -6,6 +6,7 @@ from pathlib import Path
 
 from core.paths import Paths
 from core.store.database import Database
+from core.store.grants import GrantsMixin
 from core.store.runs import RunsMixin
 from core.store.search import SearchMixin
 from core.store.sessions import SessionsMixin
@@ -13,7 +14,7 @@ from core.store.transfer import TransferMixin
 from core.store.tree_import import TreeImportMixin
 
 
-class Store(SessionsMixin, RunsMixin, SearchMixin, TransferMixin, TreeImportMixin):
+class Store(SessionsMixin, RunsMixin, SearchMixin, TransferMixin, TreeImportMixin, GrantsMixin):
     """Sessions, messages and runs. Opening it recovers runs a dead process left live."""
 
     def __init__(self, paths: Paths | str | Path) -> None:
