@@ -17,6 +17,7 @@ BENCHMARKS = [
     ("Store (10,000 sessions × 20 messages)", "bench.store_bench"),
     ("Search (20,000 sessions × 20 messages)", "bench.search_bench"),
     ("Server (hearth serve)", "bench.server_bench"),
+    ("Import (2,000 ChatGPT conversations into hearth serve)", "bench.import_bench"),
     ("Endurance (one hearth serve, a long day)", "bench.endurance_bench"),
     ("Soak (SIGKILL at random moments)", "bench.soak_bench"),
     ("UI (Chromium)", "bench.ui_bench"),
