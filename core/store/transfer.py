@@ -8,6 +8,7 @@ has neither until the user, having seen them, decides with ``confirm_import``.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from core.errors import Conflict, InvalidInput
 from core.ids import new_id
 from core.store import records
 from core.store.database import Database
-from core.store.sessions import insert_message, require_session
+from core.store.importers.tree import parents_first
+from core.store.sessions import require_session
 
 EXPORT_FORMAT = "hearth.session"
 EXPORT_VERSION = 1
@@ -37,19 +39,39 @@ class TransferMixin:
     db: Database
 
     def export_json(self, session_id: str) -> dict[str, Any]:
-        session = self.get_session(session_id)
+        """The session with ``messages`` (the shown path, first to last) and
+        ``other_versions`` (every other message: edits, regenerations and what follows them).
+        Each message carries its ``id`` and ``parent_id``, so the whole tree comes back in."""
+        session = self.get_session(session_id, messages=False)
         session.pop("active_run", None)
         session.pop("import_review", None)  # what a file asked for is not passed on unseen
-        messages = session.pop("messages")
         session.pop("message_count", None)
-        for message in messages:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)
+            ).fetchall()
+            leaf = conn.execute(
+                "SELECT shown_leaf_id FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()[0]
+        every = {}
+        for row in rows:
+            message = records.message_row(row)
             message.pop("run_id", None)
+            message["parent_id"] = row["parent_id"]
+            every[row["id"]] = message
+        path: list[str] = []
+        node = leaf if leaf in every else None
+        while node is not None and node not in path:
+            path.append(node)
+            node = every[node]["parent_id"] if every[node]["parent_id"] in every else None
+        shown = set(path)
         return {
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
             "exported_at": clock.now(),
             "session": session,
-            "messages": messages,
+            "messages": [every[key] for key in reversed(path)],
+            "other_versions": [m for key, m in every.items() if key not in shown],
         }
 
     def export_markdown(self, session_id: str) -> str:
@@ -119,9 +141,12 @@ class TransferMixin:
             asked_prompt,
             int(asked_workspace is not None or asked_prompt is not None),
         )
-        checked = [records.message({**m, "id": None}) for m in messages if _is_dict(m)]
-        if len(checked) != len(messages):
+        others = data.get("other_versions", [])
+        if not isinstance(others, list):
+            raise InvalidInput("The export's 'other_versions' must be a list.")
+        if not all(_is_dict(m) for m in messages + others):
             raise InvalidInput("Every message in the export must be an object.")
+        tree = _tree(messages, others)
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, title, created_at, updated_at, pinned, model,"
@@ -129,8 +154,7 @@ class TransferMixin:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
-            for message in checked:
-                insert_message(conn, row[0], message)
+            _insert_tree(conn, row[0], *tree)
         return self.get_session(row[0])
 
     def confirm_import(
@@ -168,6 +192,68 @@ class TransferMixin:
                 (session_id,),
             )
         return self.get_session(session_id, messages=False)
+
+
+def _tree(
+    messages: list[dict[str, Any]], others: list[dict[str, Any]]
+) -> tuple[list[tuple[dict[str, Any], str | None]], str | None]:
+    """The export's messages checked, parents first, each with its parent's index key, and
+    the key of the shown path's last message. An export without ids and parents (Hearth
+    before versions, or a script's) is one path in the order given."""
+    every = messages + others
+    keys = [m.get("id") if isinstance(m.get("id"), str) else f"#{i}" for i, m in enumerate(every)]
+    linked = any(m.get("parent_id") is not None for m in every) and len(set(keys)) == len(keys)
+    if linked:
+        parent_of = {k: m.get("parent_id") for k, m in zip(keys, every, strict=True)}
+        parent_of = {k: p if isinstance(p, str) else None for k, p in parent_of.items()}
+    else:
+        parent_of = {
+            k: (keys[i - 1] if 0 < i < len(messages) else None) for i, k in enumerate(keys)
+        }
+    position = {k: i for i, k in enumerate(keys)}
+    by_key = dict(zip(keys, every, strict=True))
+    ordered = [
+        (key, records.message({**by_key[key], "id": None}), parent)
+        for key, parent in parents_first(parent_of, position.__getitem__)
+    ]
+    leaf = keys[len(messages) - 1] if messages else None
+    return [(key, message, parent) for key, message, parent in ordered], leaf
+
+
+def _insert_tree(
+    conn: sqlite3.Connection,
+    session_id: str,
+    ordered: list[tuple[str, dict[str, Any], str | None]],
+    leaf: str | None,
+) -> None:
+    ids: dict[str, str] = {}
+    for seq, (key, message, parent) in enumerate(ordered, 1):
+        ids[key] = message["id"]
+        conn.execute(
+            "INSERT INTO messages (id, session_id, seq, role, content, status, tool_calls,"
+            " tool_call_id, name, created_at, usage, reasoning, error, parent_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message["id"],
+                session_id,
+                seq,
+                message["role"],
+                message["content"],
+                message["status"],
+                json.dumps(message["tool_calls"]) if message["tool_calls"] else None,
+                message["tool_call_id"],
+                message["name"],
+                message["created_at"],
+                json.dumps(message["usage"]) if message["usage"] is not None else None,
+                message["reasoning"],
+                message["error"],
+                ids.get(parent) if parent is not None else None,
+            ),
+        )
+    shown = ids.get(leaf) if leaf is not None else None
+    if shown is None and ordered:
+        shown = ordered[-1][1]["id"]
+    conn.execute("UPDATE sessions SET shown_leaf_id = ? WHERE id = ?", (shown, session_id))
 
 
 def _is_dict(value: Any) -> bool:

@@ -296,3 +296,30 @@ def test_imported_text_is_found_by_search(store, tmp_path):
     imported(store, tmp_path, [simple_gpt("Zucchini bread")])
     hits = store.list_sessions(q="zucchini")["sessions"]
     assert [h["title"] for h in hits] == ["Zucchini bread"]
+
+
+def test_export_keeps_the_tree_in_json_and_the_shown_path_in_markdown(store, tmp_path):
+    nodes = {
+        "root": (None, None),
+        "q": ("root", gpt_message("user", "Best knot?", at=T0 + 1)),
+        "a1": ("q", gpt_message("assistant", "The bowline.", at=T0 + 2)),
+        "a2": ("q", gpt_message("assistant", "The reef knot.", at=T0 + 3)),
+        "q2": ("a2", gpt_message("user", "Why?", at=T0 + 4)),
+        "a3": ("q2", gpt_message("assistant", "It is flat.", at=T0 + 5)),
+    }
+    result = imported(store, tmp_path, [gpt_conversation(nodes, current="a1", title="Knots")])
+    sid = result["session_ids"][0]
+    markdown = store.export_markdown(sid)
+    assert "The bowline." in markdown and "The reef knot." not in markdown
+    data = store.export_json(sid)
+    assert [m["content"] for m in data["messages"]] == ["Best knot?", "The bowline."]
+    assert {m["content"] for m in data["other_versions"]} == {
+        "The reef knot.",
+        "Why?",
+        "It is flat.",
+    }
+    copy = store.import_json(json.loads(json.dumps(data)))
+    assert [m["content"] for m in copy["messages"]] == ["Best knot?", "The bowline."]
+    assert tree(store, copy["id"]).keys() == tree(store, sid).keys()
+    assert tree(store, copy["id"])["It is flat."]["parent"] == "Why?"
+    assert tree(store, copy["id"])["The reef knot."]["parent"] == "Best knot?"
