@@ -166,14 +166,6 @@ def message_row(row: sqlite3.Row) -> dict[str, Any]:
         "created_at": row["created_at"],
         "parent_id": row["parent_id"],
     }
-    keys = row.keys()
-    if "version_count" in keys:
-        out["version"] = {
-            "index": row["version_index"],
-            "count": row["version_count"],
-            "previous_id": row["version_previous"],
-            "next_id": row["version_next"],
-        }
     if row["tool_calls"]:
         out["tool_calls"] = json.loads(row["tool_calls"])
     if row["role"] == "tool":

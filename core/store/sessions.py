@@ -125,8 +125,7 @@ class SessionsMixin:
                 raise NotFound(f"No session has the id {session_id}.")
             session = records.session_row(row)
             if messages:
-                rows = tree.shown_path(conn, session_id)
-                session["messages"] = [records.message_row(r) for r in rows]
+                session["messages"] = tree.shown_messages(conn, session_id)
         return session
 
     def list_sessions(
@@ -211,7 +210,7 @@ class SessionsMixin:
             require_session(conn, session_id)
             tree.message_in(conn, session_id, message_id)
             source = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-            path = tree.path_to(conn, session_id, message_id, versions=False)
+            path = tree.path_to(conn, session_id, message_id)
             title = records.title(f"{source['title'] or 'Conversation'} (fork)")
             conn.execute(
                 "INSERT INTO sessions (id, title, model, workspace, system_prompt, created_at,"
