@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.agent.approvals import ApprovalBroker
+from core.agent.local.capabilities import offers_tools
 from core.agent.prompt import system_prompt_for
 from core.agent.providers import Provider, ProviderConfig, make_provider
 from core.agent.tools import ToolContext, default_tools, hearth_private_paths
@@ -58,12 +59,15 @@ class Agent:
     ) -> str:
         """Run the turn; returns "completed" or "cancelled", raises on failure."""
         config, model_name = self.settings.resolve(session, model)
+        chat_only = False
         if session.get("import_review"):
             # An imported chat whose asked-for workspace and prompt the user has not seen
             # yet: it answers, with no workspace and so no tools, until the user decides.
             workspace, tools = None, []
-        elif session.get("tools_enabled", True) is False:  # "chat only"
-            workspace, tools = None, []
+        elif session.get("tools_enabled", True) is False or not offers_tools(config):
+            # "chat only", or a model that cannot call tools (the built-in one): no tools,
+            # and the short prompt instead of the agent's.
+            workspace, tools, chat_only = None, [], True
         else:
             workspace, tools = self.settings.workspace_for(session), default_tools()
         values = self.settings.get()
@@ -82,7 +86,7 @@ class Agent:
             provider=self.provider(config),
             model=model_name,
             history=history,
-            system=system_prompt_for(session, self.settings, workspace=shown),
+            system=system_prompt_for(session, self.settings, workspace=shown, chat_only=chat_only),
             tools=tools,
             tool_context=context,
             approvals=self.approvals,

@@ -39,6 +39,13 @@ interactive programs that wait for input.
 check."""
 
 
+# For a chat with no tools (a small local model, or a chat the user made "chat only"): a few
+# words a 135M model can follow, instead of the agent's page of tool advice.
+CHAT_PROMPT = """\
+You are a helpful assistant in Hearth, a chat app on the user's computer. Answer clearly and \
+briefly. Today's date: {date}"""
+
+
 def default_system_prompt(workspace: str, today: date) -> str:
     """Hearth's own prompt: what it is, the workspace, the date, how to use the tools."""
     return fill(DEFAULT_PROMPT, workspace=workspace, today=today)
@@ -50,15 +57,19 @@ def system_prompt_for(
     today: date | None = None,
     *,
     workspace: str | None = None,
+    chat_only: bool = False,
 ) -> str:
     """The session's own prompt, else the global one, else the default; placeholders filled.
 
-    ``workspace`` defaults to the session's folder, else the default workspace.
+    ``workspace`` defaults to the session's folder, else the default workspace. ``chat_only``
+    (no tools are offered) makes the default the short CHAT_PROMPT.
     """
     today = today or date.today()
     workspace = workspace or session.get("workspace") or settings.get()["default_workspace"]
     chosen = session.get("system_prompt") or settings.get()["system_prompt"]
     if not (isinstance(chosen, str) and chosen.strip()):
+        if chat_only:
+            return fill(CHAT_PROMPT, workspace=workspace, today=today)
         return default_system_prompt(workspace, today)
     return fill(chosen, workspace=workspace, today=today)
 

@@ -13,6 +13,12 @@ defaults, are named in ``problem``, and are dropped at the next save.
 
 ``HEARTH_BASE_URL`` / ``HEARTH_API_KEY`` / ``HEARTH_MODEL`` describe one more provider, id
 "env", listed with the others but never written anywhere; its key is never returned.
+
+The built-in model (id "builtin", kind "local") is listed last when its runtime is installed
+(and ``HEARTH_NO_BUILTIN_MODEL`` is not set),
+and is the default only when nothing else is: the user's choice, the environment's provider
+or an enabled provider of the user's come first. Its models are GGUF files by name: the
+built-in one, or the settings' ``local_model``; resolving a turn finds the file.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 ENV_PROVIDER_ID = "env"
+BUILTIN_PROVIDER_ID = "builtin"
+NO_BUILTIN_ENV = "HEARTH_NO_BUILTIN_MODEL"  # set: the built-in model is not offered
 KINDS = ("openai", "anthropic")
 APPROVAL_POLICIES = ("ask", "allow_all")
 THEMES = ("system", "light", "dark")
@@ -122,6 +130,7 @@ class Settings:
         self._values: dict[str, Any] = _global_defaults()
         self._providers: list[dict[str, Any]] = []
         self._env = _env_provider(env)
+        self._builtin = None if env.get(NO_BUILTIN_ENV) else _builtin_provider()
         self._load()
 
     # --- global settings -------------------------------------------------------
@@ -180,8 +189,7 @@ class Settings:
         """Every provider, the environment's first; never a key, only ``has_key``."""
         with self._lock:
             default = self._default_provider_id()
-            records = ([self._env] if self._env else []) + self._providers
-            return [_public(record, default) for record in records]
+            return [_public(record, default) for record in self._all_records()]
 
     def add_provider(
         self,
@@ -267,7 +275,9 @@ class Settings:
                 base_url=record["base_url"],
                 api_key=key,
                 name=record["name"],
-                default_model=record["default_model"] or "",
+                default_model=self._builtin_model()
+                if record is self._builtin
+                else (record["default_model"] or ""),
             )
 
     def resolve(
@@ -297,6 +307,9 @@ class Settings:
                     f"The provider {record['name']} is turned off. Turn it on in Settings, "
                     "or pick a model from another provider."
                 )
+            if record is self._builtin:
+                model = model or self._builtin_model()
+                return self._local_config(model), model
             model = model or record["default_model"] or ""
             if not model:
                 raise NoModel(
@@ -306,6 +319,41 @@ class Settings:
             return self.provider_config(provider_id), model
 
     # --- internals -------------------------------------------------------------
+
+    def _all_records(self) -> list[dict[str, Any]]:
+        env = [self._env] if self._env else []
+        return env + self._providers + ([self._builtin] if self._builtin else [])
+
+    def _builtin_model(self) -> str:
+        from core.agent.local.models import BUILTIN_FILE
+
+        chosen = self._values.get("local_model")
+        return chosen if isinstance(chosen, str) and chosen else BUILTIN_FILE
+
+    def _local_config(self, model: str) -> ProviderConfig:
+        """The built-in provider running the GGUF file called ``model``."""
+        from core.agent.local.catalog import Catalog
+        from core.agent.local.models import BUILTIN_FILE, NoBuiltinModel, builtin_model_path
+
+        path: Path | None = None
+        if model == BUILTIN_FILE:
+            try:
+                path = builtin_model_path()
+            except NoBuiltinModel as exc:
+                raise NoProvider(str(exc)) from None
+        else:
+            path = Catalog(self.paths.data, self.paths.config).path_of(model)
+        if path is None:
+            raise NoModel(
+                f"No local model is called {model!r}. Pick one on the Models page, or a "
+                "model from another provider."
+            )
+        return ProviderConfig(
+            kind="local",
+            base_url=path.resolve().as_uri(),
+            name=self._builtin["name"],
+            default_model=model,
+        )
 
     def _split(self, spec: str) -> tuple[str | None, str]:
         if "/" in spec:
@@ -323,11 +371,13 @@ class Settings:
         for record in self._providers:
             if record["enabled"]:
                 return record["id"]
-        return None
+        return BUILTIN_PROVIDER_ID if self._builtin else None
 
     def _find(self, provider_id: str) -> dict[str, Any] | None:
         if self._env and provider_id == ENV_PROVIDER_ID:
             return self._env
+        if self._builtin and provider_id == BUILTIN_PROVIDER_ID:
+            return self._builtin
         return next((p for p in self._providers if p["id"] == provider_id), None)
 
     def _record(self, provider_id: str) -> dict[str, Any]:
@@ -339,6 +389,11 @@ class Settings:
     def _stored(self, provider_id: str) -> dict[str, Any]:
         """A provider the user may change (the environment's may not)."""
         record = self._record(provider_id)
+        if record is self._builtin:
+            raise InvalidInput(
+                "The built-in model comes with Hearth and cannot be changed here; choose its "
+                "model on the Models page."
+            )
         if record is self._env:
             raise InvalidInput(
                 "This provider comes from the HEARTH_BASE_URL, HEARTH_API_KEY and HEARTH_MODEL "
@@ -348,7 +403,7 @@ class Settings:
 
     def _new_id(self, name: str) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32].strip("-") or "provider"
-        taken = {p["id"] for p in self._providers} | {ENV_PROVIDER_ID}
+        taken = {p["id"] for p in self._providers} | {ENV_PROVIDER_ID, BUILTIN_PROVIDER_ID}
         candidate, number = base, 2
         while candidate in taken:
             candidate, number = f"{base}-{number}", number + 1
@@ -484,7 +539,7 @@ def _public(record: Mapping[str, Any], default_id: str | None) -> dict[str, Any]
         "default_model": record["default_model"],
         "enabled": record["enabled"],
         "has_key": bool(record["has_key"]),
-        "source": "environment" if record["id"] == ENV_PROVIDER_ID else "settings",
+        "source": _SOURCES.get(record["id"], "settings"),
         "is_default": record["id"] == default_id,
     }
 
@@ -496,7 +551,7 @@ def _loaded_provider(item: Any, loaded: list[dict[str, Any]]) -> dict[str, Any]:
     if (
         not isinstance(provider_id, str)
         or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", provider_id)
-        or provider_id == ENV_PROVIDER_ID
+        or provider_id in (ENV_PROVIDER_ID, BUILTIN_PROVIDER_ID)
         or any(p["id"] == provider_id for p in loaded)
     ):
         raise InvalidInput("bad id")
@@ -508,6 +563,30 @@ def _loaded_provider(item: Any, loaded: list[dict[str, Any]]) -> dict[str, Any]:
         "default_model": _check_model(item.get("default_model")),
         "enabled": _check_flag(item.get("enabled", True), "enabled"),
         "has_key": _check_flag(item.get("has_key", False), "has_key"),
+    }
+
+
+_SOURCES = {ENV_PROVIDER_ID: "environment", BUILTIN_PROVIDER_ID: "builtin"}
+
+
+def _builtin_provider() -> dict[str, Any] | None:
+    """The built-in model's provider record, when its runtime is installed (not imported)."""
+    import importlib.util
+
+    try:
+        installed = importlib.util.find_spec("xllamacpp") is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
+        return None
+    return {
+        "id": BUILTIN_PROVIDER_ID,
+        "name": "Built-in model (offline)",
+        "kind": "local",
+        "base_url": None,
+        "default_model": None,
+        "enabled": True,
+        "has_key": False,
     }
 
 

@@ -13,7 +13,9 @@ import pytest
 from core.errors import InvalidInput, NotFound
 from core.settings import NoModel, NoProvider, Settings, WorkspaceUnavailable, presets
 
-FILE_ENV = {"HEARTH_SECRETS_BACKEND": "file"}
+# These tests are about the user's and the environment's providers: the built-in model is
+# left out (tests/agent/test_local_model_settings.py covers it).
+FILE_ENV = {"HEARTH_SECRETS_BACKEND": "file", "HEARTH_NO_BUILTIN_MODEL": "1"}
 SECRET = "sk-very-secret-1234567890"
 
 

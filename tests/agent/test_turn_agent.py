@@ -20,7 +20,9 @@ from tests.fakes import fixtures
 any_fake = fixtures.any_fake
 openai_fake = fixtures.openai_fake
 
-FILE_ENV = {"HEARTH_SECRETS_BACKEND": "file"}
+# These tests are about the user's and the environment's providers: the built-in model is
+# left out (tests/agent/test_local_model_settings.py covers it).
+FILE_ENV = {"HEARTH_SECRETS_BACKEND": "file", "HEARTH_NO_BUILTIN_MODEL": "1"}
 
 
 @pytest.fixture(autouse=True)

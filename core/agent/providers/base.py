@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from core.cancel import CancelToken
 
-ProviderKind = Literal["openai", "anthropic"]
+ProviderKind = Literal["openai", "anthropic", "local"]
 
 ERROR_KINDS = frozenset(
     {
@@ -77,7 +77,8 @@ class ProviderConfig:
     """How to reach one model service.
 
     ``kind`` is "openai" for any OpenAI-compatible endpoint (OpenAI, Ollama,
-    llama.cpp, vLLM, LM Studio, OpenRouter...) or "anthropic".
+    llama.cpp, vLLM, LM Studio, OpenRouter...), "anthropic", or "local" (the built-in
+    runtime; ``base_url`` is then the model file's ``file:`` URL).
     ``backoff`` lists the waits before each retry; its length bounds the retries
     together with ``max_retries``; ``max_retry_wait`` caps their sum.
     """

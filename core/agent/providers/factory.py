@@ -6,7 +6,8 @@ from .base import Provider, ProviderConfig
 
 
 def make_provider(config: ProviderConfig) -> Provider:
-    """An OpenAIProvider or AnthropicProvider; imports that SDK on first use."""
+    """An OpenAIProvider, AnthropicProvider or the built-in LocalProvider; imports that SDK
+    on first use (the local one starts its runtime only when it streams)."""
     if config.kind == "openai":
         from .openai_provider import OpenAIProvider
 
@@ -15,4 +16,10 @@ def make_provider(config: ProviderConfig) -> Provider:
         from .anthropic_provider import AnthropicProvider
 
         return AnthropicProvider(config)
-    raise ValueError(f"unknown provider kind: {config.kind!r} (expected 'openai' or 'anthropic')")
+    if config.kind == "local":
+        from core.agent.local.provider import LocalProvider
+
+        return LocalProvider(config)
+    raise ValueError(
+        f"unknown provider kind: {config.kind!r} (expected 'openai', 'anthropic' or 'local')"
+    )
