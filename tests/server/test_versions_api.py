@@ -170,6 +170,15 @@ def test_continue_with_a_server_that_starts_the_answer_over(server, fake):
     assert server.session(sid)["messages"][-1]["content"] == "Once upon a time, there was a dragon."
 
 
+def test_continue_that_only_starts_like_the_kept_text_is_appended_whole(server, fake):
+    sid = server.new_session()["id"]
+    kept = cut_off_answer(server, fake, sid)
+    fake.reply(text="Once more, with feeling.", chunks=6)  # "Once " matches, then it differs
+    run_body(server, sid, {"continue": kept["id"]})
+    content = server.session(sid)["messages"][-1]["content"]
+    assert content == "Once upon a Once more, with feeling."
+
+
 def test_continue_and_edit_on_the_anthropic_wire(server, fake):
     with FakeAnthropicServer() as claude:
         added = post(

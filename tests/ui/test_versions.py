@@ -5,6 +5,7 @@ chat; screenshots in light and dark and at phone width."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -119,6 +120,39 @@ def test_continue_extends_the_cut_off_answer_in_place(browser, server, fake):
     assert [m["content"] for m in stored] == ["Tell me a story", "Once upon a time, the end."]
     assert fake.last_body["messages"][-1] == {"role": "assistant", "content": "Once upon a"}
     expect(page.get_by_role("button", name="Continue")).to_have_count(0)
+    assert page.errors == []
+    page.context.close()
+
+
+def test_a_reload_during_a_continue_shows_the_kept_text_once_then_the_rest(browser, server, fake):
+    session = import_session(
+        server,
+        "Cut off, reloaded",
+        [
+            {"role": "user", "content": "Count to six"},
+            {"role": "assistant", "content": "one two ", "status": "cancelled"},
+        ],
+    )
+    page = open_page(browser, server, path=f"#/s/{session['id']}")
+    page.wait_for_selector(".turn.assistant[data-status=cancelled]")
+    hold = threading.Event()
+    fake.reply(text="three four five six", chunks=2, hold=hold, hold_after=1)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_function(
+        "() => (document.querySelector('.turn.assistant.live .md')?.textContent || '')"
+        ".includes('four')"
+    )
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_function(
+        "() => (document.querySelector('.turn.assistant.live .md')?.textContent || '')"
+        ".includes('four')"
+    )
+    expect(page.locator(".turn.assistant")).to_have_count(1)
+    expect(answers(page)).to_have_text(["one two three four"], use_inner_text=True)
+    hold.set()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    expect(answers(page)).to_have_text(["one two three four five six"], use_inner_text=True)
     assert page.errors == []
     page.context.close()
 
