@@ -46,6 +46,19 @@ class Agent:
         self._factory = provider_factory
         self._providers: OrderedDict[ProviderConfig, Provider] = OrderedDict()
         self._lock = threading.Lock()
+        self._mcp: Any = None
+        if getattr(approvals, "ledger", False) is None:
+            approvals.ledger = store  # tool policies, grants and pins live in the store
+
+    @property
+    def mcp(self) -> Any:
+        """The MCP servers (built on first use: nothing is read or started at Hearth's start)."""
+        with self._lock:
+            if self._mcp is None:
+                from core.agent.mcp import McpHub
+
+                self._mcp = McpHub(self.settings.paths, self.settings.secrets, ledger=self.store)
+            return self._mcp
 
     def __call__(
         self,
@@ -69,7 +82,9 @@ class Agent:
             # and the short prompt instead of the agent's.
             workspace, tools, chat_only = None, [], True
         else:
-            workspace, tools = self.settings.workspace_for(session), default_tools()
+            workspace = self.settings.workspace_for(session)
+            # Built-in tools and the MCP servers' tools; those set to deny are not offered.
+            tools = self.approvals.offered(default_tools() + self.mcp.tools())
         values = self.settings.get()
         context = ToolContext(
             workspace=workspace or Path(),
@@ -114,9 +129,12 @@ class Agent:
         return cached
 
     def close(self) -> None:
-        """Close every cached provider (at shutdown, when no run is live)."""
+        """Close every cached provider and stop the MCP servers (at shutdown)."""
         with self._lock:
             providers = list(self._providers.values())
             self._providers.clear()
+            hub, self._mcp = self._mcp, None
+        if hub is not None:
+            hub.close()
         for provider in providers:
             provider.close()

@@ -245,23 +245,29 @@ class _Turn:
             checked = check_arguments(tool.parameters, arguments)
         except ToolError as exc:
             return _error(exc.message)
-        if not tool.read_only:
-            decision = self.approvals.request(
-                session_id=self.live.session_id,
-                run_id=self.live.run_id,
-                tool=tool.name,
-                arguments=checked,
-                summary=_summary(tool, checked),
-                emit=self.emit,
-                cancel=self.cancel,
+        # The ledger decides: the tool's policy, grants and pins; it asks the user if needed.
+        decision = self.approvals.approve_call(
+            tool,
+            checked,
+            session_id=self.live.session_id,
+            run_id=self.live.run_id,
+            summary=_summary(tool, checked),
+            workspace=self.ctx.workspace,
+            emit=self.emit,
+            cancel=self.cancel,
+        )
+        if decision == "cancelled":
+            return _error("the run was cancelled before the user answered; nothing was done.")
+        if decision == "blocked":
+            return _error(
+                f"the user turned the tool {tool.name} off in Settings; nothing was done. "
+                "Do not call it again."
             )
-            if decision == "cancelled":
-                return _error("the run was cancelled before the user answered; nothing was done.")
-            if decision == "deny":
-                return _error(
-                    f"the user denied this {tool.name} call; nothing was done. Do not try the "
-                    "same call again: ask the user, or find another way."
-                )
+        if decision == "deny":
+            return _error(
+                f"the user denied this {tool.name} call; nothing was done. Do not try the "
+                "same call again: ask the user, or find another way."
+            )
         return run_tool(tool, checked, self.ctx)
 
     def _check_cancel(self) -> None:
