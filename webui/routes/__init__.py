@@ -3,7 +3,9 @@
 from webui.routes import (
     approvals,
     desktop,
+    grants,
     health,
+    mcp,
     models,
     runs,
     sessions,
@@ -13,4 +15,16 @@ from webui.routes import (
 )
 
 # static last: its catch-all must not shadow the API.
-ROUTE_MODULES = (health, sessions, versions, runs, approvals, settings, models, desktop, static)
+ROUTE_MODULES = (
+    health,
+    sessions,
+    versions,
+    runs,
+    approvals,
+    grants,
+    mcp,
+    settings,
+    models,
+    desktop,
+    static,
+)

@@ -7,7 +7,7 @@ import bottle
 from core.errors import NotFound
 from webui.http import fail, field, json_body, reply
 
-DECISIONS = ("allow", "allow_session", "deny")
+DECISIONS = ("allow", "allow_session", "allow_always", "deny")
 
 
 def install(app: bottle.Bottle, hearth) -> None:
@@ -23,7 +23,14 @@ def install(app: bottle.Bottle, hearth) -> None:
         body = json_body()
         decision = field(body, "decision", str, required=True)
         if decision not in DECISIONS:
-            return fail(400, "invalid_input", "decision must be allow, allow_session or deny.")
+            return fail(
+                400,
+                "invalid_input",
+                "decision must be allow, allow_session, allow_always or deny.",
+            )
+        path_prefix = field(body, "path_prefix", str)
         if hearth.approvals is None:
             raise NotFound(f"No approval has the id {approval_id}.")
-        return reply(hearth.approvals.decide(approval_id, decision))
+        if path_prefix is None:
+            return reply(hearth.approvals.decide(approval_id, decision))
+        return reply(hearth.approvals.decide(approval_id, decision, path_prefix=path_prefix))
