@@ -58,6 +58,7 @@ class ServerConnection:
         self._connected_at = 0.0
         self._gone_reason: str | None = None
         self.tools_changed = False
+        self.stderr_done = threading.Event()  # the server's stderr closed: it is gone
 
     # --- life ------------------------------------------------------------------
 
@@ -182,6 +183,7 @@ class ServerConnection:
         assert config.command is not None
         command, args = wrapped(config.command, list(config.args))
         read_fd, write_fd = os.pipe()
+        self.stderr_done = threading.Event()
         errlog = os.fdopen(write_fd, "w")
         loop = asyncio.get_running_loop()
         exited = self._exited
@@ -203,6 +205,7 @@ class ServerConnection:
         return streams
 
     def _read_stderr(self, fd: int, loop: asyncio.AbstractEventLoop, exited: asyncio.Event) -> None:
+        done = self.stderr_done
         logged, window, skipped = 0, time.monotonic(), 0
         with open(fd, "rb", buffering=0) as pipe, contextlib.suppress(OSError):
             buffer = b""
@@ -231,6 +234,7 @@ class ServerConnection:
                         skipped += 1
             if buffer.strip():
                 self.stderr.append(buffer.decode("utf-8", "replace").rstrip()[:_LOG_LINE])
+        done.set()
         with contextlib.suppress(RuntimeError):  # the loop is closed: Hearth is stopping
             loop.call_soon_threadsafe(exited.set)
 

@@ -205,6 +205,14 @@ class McpHub:
         except ServerGone as exc:
             raise ToolError(f"the MCP server {server} went away during the call: {exc}") from None
         except Exception as exc:
+            if _connection_closed(exc):
+                connection.stderr_done.wait(0.5)  # its last words, if it is a process that died
+                said = " | ".join(list(connection.stderr)[-3:])
+                raise ToolError(
+                    f"the MCP server {server} stopped during the call to {tool}"
+                    + (f"; its last output: {said}" if said else "")
+                    + ". Hearth starts it again shortly."
+                ) from None
             raise ToolError(f"{tool} of the MCP server {server} failed: {_short(exc)}") from None
         finally:
             unsubscribe()
@@ -232,3 +240,10 @@ def _short(exc: BaseException) -> str:
         exc = exc.exceptions[0]  # type: ignore[attr-defined]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text[:300] or type(exc).__name__
+
+
+def _connection_closed(exc: BaseException) -> bool:
+    from mcp.shared.exceptions import MCPError
+    from mcp.types import CONNECTION_CLOSED
+
+    return isinstance(exc, MCPError) and exc.code == CONNECTION_CLOSED
