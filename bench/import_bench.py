@@ -26,7 +26,7 @@ from bench.server_bench import Served  # noqa: E402
 from tests.fakes.chat_exports import generated_gpt  # noqa: E402
 
 CONVERSATIONS = int(os.environ.get("HEARTH_IMPORT_BENCH_CONVERSATIONS", "2000"))
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 60.0  # for the default 2,000 conversations; other counts are information
 TARGET_PEAK_MB = 200.0
 
 
@@ -99,8 +99,8 @@ def main() -> list:
             "import time (upload, check, save)",
             seconds,
             "s",
-            f"≤ {TARGET_SECONDS:.0f} s",
-            seconds <= TARGET_SECONDS,
+            f"≤ {TARGET_SECONDS:.0f} s" if CONVERSATIONS == 2000 else "",
+            seconds <= TARGET_SECONDS or CONVERSATIONS != 2000,
         ),
         ("conversations per second", imported / seconds, "/s", "", True),
         ("server RSS before", rss.before / mb, "MB", "", True),
