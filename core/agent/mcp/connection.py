@@ -66,6 +66,11 @@ class ServerConnection:
         """Connected, or ServerGone saying why not (starts the server if it is not running)."""
         if self.status == "connected" and self.session is not None:
             return
+        holder = self._holder
+        if holder is not None and not holder.done() and self.status == "connected":
+            # The server just went away and the session is winding down: let it end first.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(holder), 10)
         if self._holder is None or self._holder.done():
             if self._restart is not None and not self._restart.done():
                 self._restart.cancel()
@@ -84,6 +89,7 @@ class ServerConnection:
 
     def _start(self) -> None:
         self.status, self.error, self._gone_reason = "starting", None, None
+        self.stderr.clear()
         self._ready, self._stop, self._exited = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._holder = asyncio.get_running_loop().create_task(self._hold())
 
@@ -271,13 +277,33 @@ class ServerConnection:
     async def list_tools(self, timeout: float) -> list[Any]:
         await self.ensure()
         session = self.session
+        if session is None:
+            raise ServerGone(self.error or f"{self.name} is not connected.")
         self.tools = await self._tracked(asyncio.wait_for(self._list(session), timeout))
         self.tools_changed = False
         return self.tools
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> Any:
         await self.ensure()
-        return await self._tracked(self.session.call_tool(tool, arguments))
+        session = self.session
+        if session is None:
+            raise ServerGone(self.error or f"{self.name} is not connected.")
+        try:
+            return await self._tracked(session.call_tool(tool, arguments))
+        except Exception as exc:
+            if connection_closed(exc):
+                await self._wind_down()
+            raise
+
+    async def _wind_down(self) -> None:
+        """The connection closed under a request: end the session now (and mark the server
+        in error, to be restarted) rather than on the next use."""
+        holder, exited = self._holder, self._exited
+        if holder is None or holder.done() or exited is None:
+            return
+        exited.set()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(holder), 10)
 
     async def _tracked(self, awaitable: Any) -> Any:
         task = asyncio.current_task()
@@ -320,3 +346,11 @@ def _reason(exc: BaseException) -> str:
         return "it did not answer in time"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{text} ({type(exc).__name__})" if text else type(exc).__name__
+
+
+def connection_closed(exc: BaseException) -> bool:
+    """Whether ``exc`` is the SDK saying the connection to the server closed."""
+    from mcp.shared.exceptions import MCPError
+    from mcp.types import CONNECTION_CLOSED
+
+    return isinstance(exc, MCPError) and exc.code == CONNECTION_CLOSED

@@ -20,7 +20,7 @@ from core.cancel import on_cancel
 from core.errors import InvalidInput
 
 from .config import McpConfig, ServerConfig, check_name, parse_entry
-from .connection import ServerConnection, ServerGone
+from .connection import ServerConnection, ServerGone, connection_closed
 from .loop import McpLoop
 from .tool import McpTool, exposed_name
 
@@ -205,8 +205,7 @@ class McpHub:
         except ServerGone as exc:
             raise ToolError(f"the MCP server {server} went away during the call: {exc}") from None
         except Exception as exc:
-            if _connection_closed(exc):
-                connection.stderr_done.wait(0.5)  # its last words, if it is a process that died
+            if connection_closed(exc):
                 said = " | ".join(list(connection.stderr)[-3:])
                 raise ToolError(
                     f"the MCP server {server} stopped during the call to {tool}"
@@ -240,10 +239,3 @@ def _short(exc: BaseException) -> str:
         exc = exc.exceptions[0]  # type: ignore[attr-defined]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text[:300] or type(exc).__name__
-
-
-def _connection_closed(exc: BaseException) -> bool:
-    from mcp.shared.exceptions import MCPError
-    from mcp.types import CONNECTION_CLOSED
-
-    return isinstance(exc, MCPError) and exc.code == CONNECTION_CLOSED
