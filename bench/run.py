@@ -19,6 +19,7 @@ BENCHMARKS = [
     ("Server (hearth serve)", "bench.server_bench"),
     ("Import (2,000 ChatGPT conversations into hearth serve)", "bench.import_bench"),
     ("Versions (1,000 shown messages, 200 branches, hearth serve)", "bench.versions_bench"),
+    ("MCP servers (lazy start, call overhead)", "bench.mcp_bench"),
     ("Endurance (one hearth serve, a long day)", "bench.endurance_bench"),
     ("Soak (SIGKILL at random moments)", "bench.soak_bench"),
     ("UI (Chromium)", "bench.ui_bench"),
