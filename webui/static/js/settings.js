@@ -6,6 +6,7 @@
 // not be used, the server says why in `problem`: a notice at the top (Dismiss folds it into a
 // line that opens it again) and a marker on the Settings button, until saving clears it.
 import { api } from "./api.js";
+import { mcpSection } from "./mcp.js";
 import { emit, state } from "./state.js";
 import { $, h } from "./view.js";
 
@@ -89,7 +90,8 @@ function draw(presetName) {
       h("button.button.ghost", { type: "button", onclick: () => dialog.close() }, "Close")),
     problemSlot,
     providersSection(presetName),
-    generalSection(s));
+    generalSection(s),
+    mcpSection());
   showProblem();
 }
 
