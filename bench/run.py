@@ -22,6 +22,7 @@ BENCHMARKS = [
     ("MCP servers (lazy start, call overhead)", "bench.mcp_bench"),
     ("Endurance (one hearth serve, a long day)", "bench.endurance_bench"),
     ("Soak (SIGKILL at random moments)", "bench.soak_bench"),
+    ("Built-in model (SmolLM2-135M in the runtime's child process)", "bench.local_model_bench"),
     ("UI (Chromium)", "bench.ui_bench"),
     ("Desktop (window on Xvfb, packaged bundle)", "bench.desktop_bench"),
 ]
