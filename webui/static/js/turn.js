@@ -7,7 +7,8 @@ import { reveal } from "./reveal.js";
 import { callView } from "./toolcall.js";
 import { formatTokens, h, perFrame } from "./view.js";
 
-const DECISION_TEXT = { allow: "Allowed once", allow_session: "Allowed for this session", deny: "Denied" };
+const DECISION_TEXT = { allow: "Allowed once", allow_session: "Allowed for this session",
+  allow_always: "Allowed always (revoke in Settings)", deny: "Denied" };
 
 export class AssistantTurn {
   constructor({ onChange = () => {}, onAction = () => {} } = {}) {
@@ -261,10 +262,13 @@ function approvalCard(data, onChange) {
   const buttons = h("div.approval-actions", {},
     h("button.primary", { type: "button", dataset: { decision: "allow" } }, "Allow"),
     h("button", { type: "button", dataset: { decision: "allow_session" } }, "Allow for this session"),
+    h("button", { type: "button", dataset: { decision: "allow_always" } }, "Allow always"),
     h("button.danger", { type: "button", dataset: { decision: "deny" } }, "Deny"));
   const view = callView(data.tool, data.arguments);
   const el = h("section.approval.pending", { "aria-label": `Approval needed: ${data.tool}` },
     h("p.approval-title", {}, h("strong", {}, `Allow ${data.tool}?`), data.summary ? " " : "", inlineCode(data.summary || "")),
+    data.server ? h("p.approval-server", {}, `From the MCP server ${data.server}.`) : null,
+    data.changed ? h("p.approval-changed.notice.warn", {}, h("strong", {}, "This tool changed: "), data.changed) : null,
     view.el,
     buttons, result);
   if (view.marked) el.classList.add("has-unusual");
