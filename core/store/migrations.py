@@ -215,6 +215,34 @@ def _v5_tool_ledger(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_attachments(conn: sqlite3.Connection) -> None:
+    """Files attached to user messages: one row per upload, the bytes kept once per sha256
+    in ``DATA/attachments``; a message lists its own in ``messages.attachments`` (as shown)
+    and in ``message_attachments`` (what keeps a file alive)."""
+    _script(
+        conn,
+        """
+        CREATE TABLE attachments (
+            id         TEXT PRIMARY KEY,
+            sha256     TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            type       TEXT NOT NULL,
+            size       INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX attachments_by_sha256 ON attachments (sha256);
+        CREATE TABLE message_attachments (
+            message_id    TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            idx           INTEGER NOT NULL,
+            attachment_id TEXT NOT NULL REFERENCES attachments (id),
+            PRIMARY KEY (message_id, idx)
+        );
+        CREATE INDEX message_attachments_by_attachment ON message_attachments (attachment_id);
+        ALTER TABLE messages ADD COLUMN attachments TEXT;
+        """,
+    )
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the caller's transaction.
 
@@ -236,6 +264,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v3_import_review,
     _v4_message_tree_and_chat_only,
     _v5_tool_ledger,
+    _v6_attachments,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -177,6 +177,8 @@ def message_row(row: sqlite3.Row) -> dict[str, Any]:
     usage = _stored_usage(row["usage"])
     if usage:
         out["usage"] = usage
+    if "attachments" in row.keys() and row["attachments"]:
+        out["attachments"] = json.loads(row["attachments"])
     return out
 
 

@@ -19,6 +19,7 @@ from core import clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import check_id, new_id
 from core.store import records, tree
+from core.store.attachments import link_attachments
 from core.store.database import Database
 from core.store.sessions import insert_message, require_no_live_run, require_session, touch
 
@@ -90,6 +91,7 @@ class RunsMixin:
         edit: str | None = None,
         regenerate: str | None = None,
         continue_id: str | None = None,
+        attachments: list[Any] | None = None,
     ) -> dict[str, Any]:
         """Store what the run answers and a live run together, before the agent is called.
 
@@ -120,8 +122,10 @@ class RunsMixin:
         if len(chosen) > 1:
             raise InvalidInput(f"Give at most one of edit, regenerate and continue (not {chosen}).")
         answers_new_message = not (regenerate or continue_id)
+        if attachments and not answers_new_message:
+            raise InvalidInput("Attachments go with a message you write.")
         if answers_new_message:
-            if not isinstance(content, str) or not content.strip():
+            if not isinstance(content, str) or not (content.strip() or attachments):
                 raise InvalidInput("content must be a non-empty string.")
             message = records.message({"role": "user", "content": content})
         elif content is not None:
@@ -145,6 +149,8 @@ class RunsMixin:
                 conn.execute("UPDATE messages SET run_id = ? WHERE id = ?", (run_id, continue_id))
             if answers_new_message:
                 stored = insert_message(conn, session_id, message, run_id)
+                if attachments:
+                    stored["attachments"] = link_attachments(conn, stored["id"], attachments)
             when = clock.now()
             conn.execute(
                 "INSERT INTO runs (id, session_id, status, started_at, updated_at, owner, model)"
@@ -154,7 +160,7 @@ class RunsMixin:
             if stored is not None:
                 conn.execute(
                     "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
-                    (auto_title(stored["content"]), session_id),
+                    (auto_title(stored["content"] or stored["attachments"][0]["name"]), session_id),
                 )
             touch(conn, session_id, when)
         return {

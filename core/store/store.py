@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.paths import Paths
+from core.store.attachments import AttachmentsMixin
 from core.store.database import Database
 from core.store.grants import GrantsMixin
 from core.store.runs import RunsMixin
@@ -14,7 +15,15 @@ from core.store.transfer import TransferMixin
 from core.store.tree_import import TreeImportMixin
 
 
-class Store(SessionsMixin, RunsMixin, SearchMixin, TransferMixin, TreeImportMixin, GrantsMixin):
+class Store(
+    AttachmentsMixin,
+    SessionsMixin,
+    RunsMixin,
+    SearchMixin,
+    TransferMixin,
+    TreeImportMixin,
+    GrantsMixin,
+):
     """Sessions, messages and runs. Opening it recovers runs a dead process left live."""
 
     def __init__(self, paths: Paths | str | Path) -> None:
