@@ -48,7 +48,8 @@ def assert_clean(page, view: str) -> None:
 
 @pytest.fixture(scope="module")
 def bare_server(tmp_path_factory):
-    served = Served(tmp_path_factory.mktemp("ui-a11y-bare"), {})
+    """A server with no provider at all (the built-in model turned off): the first-run path."""
+    served = Served(tmp_path_factory.mktemp("ui-a11y-bare"), {"HEARTH_NO_BUILTIN_MODEL": "1"})
     yield served
     served.close()
 

@@ -17,7 +17,8 @@ SECRET = "sk-test-NEVER-SHOWN-4f9c2a"
 
 @pytest.fixture(scope="module")
 def bare_server(tmp_path_factory):
-    served = Served(tmp_path_factory.mktemp("ui-bare"), {})
+    """A server with no provider at all (the built-in model turned off): the first-run path."""
+    served = Served(tmp_path_factory.mktemp("ui-bare"), {"HEARTH_NO_BUILTIN_MODEL": "1"})
     yield served
     served.close()
 

@@ -162,7 +162,7 @@ def test_fork_opens_a_new_chat_up_to_that_message(page, fake, server):
     answered(page, fake, "And food?", "Pastéis de nata.")
     sid = session_id_of(page)
     page.locator(".turn.assistant").first.get_by_role("button", name="Fork").click()
-    page.wait_for_function(f"!location.hash.endsWith('{sid}')")
+    page.wait_for_function(f"() => !location.hash.endsWith('{sid}')")
     fork = session_id_of(page)
     expect(page.locator("#chat-title")).to_have_text(re.compile(r"\(fork\)$"))
     expect(bubbles(page)).to_have_text(["Plan a trip"], use_inner_text=True)
