@@ -19,6 +19,9 @@ MAX_BODY = 10 * 1024 * 1024
 # A ChatGPT or Claude export (hundreds of MB) is streamed to a file on this one route.
 IMPORT_PATH = "/api/sessions/import"
 MAX_IMPORT_BODY = 4 * 1024**3
+# An attachment is streamed to the data folder on this one route (core.agent.attachments.kinds).
+ATTACHMENTS_PATH = "/api/attachments"
+MAX_ATTACHMENT_BODY = 25 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 MAX_LOGGED_PATH = 200
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
@@ -57,7 +60,18 @@ DEFAULT_MESSAGES = {
 
 def body_limit(method: str, path: str) -> int:
     """The largest request body the route at ``path`` takes."""
-    return MAX_IMPORT_BODY if method == "POST" and path == IMPORT_PATH else MAX_BODY
+    if method == "POST" and path == IMPORT_PATH:
+        return MAX_IMPORT_BODY
+    if method == "POST" and path == ATTACHMENTS_PATH:
+        return MAX_ATTACHMENT_BODY
+    return MAX_BODY
+
+
+def too_large(limit: int) -> str:
+    """The sentence for a body over ``limit``, a route's own (larger) limit."""
+    if limit >= 1024**3:
+        return f"The file is larger than {limit // 1024**3} GB."
+    return f"The file is larger than {limit // 1024**2} MB."
 
 
 def error_body(status: int, code: str | None = None, message: str | None = None) -> bytes:

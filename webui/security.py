@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from webui.http import MAX_BODY, body_limit, error_body
+from webui.http import MAX_BODY, body_limit, error_body, too_large
 
 COOKIE_PREFIX = "hearth_session_"
 MAX_SIGN_INS = 64  # browser sign-ins remembered at once; the oldest is forgotten first
@@ -201,7 +201,7 @@ class Gate:
         limit = body_limit(method, path)
         if length > limit:
             if limit > MAX_BODY:
-                return 413, "payload_too_large", "The file is larger than 4 GB."
+                return 413, "payload_too_large", too_large(limit)
             return 413, "payload_too_large", "The request body is larger than 10 MB."
         return None
 

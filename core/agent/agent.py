@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from core.agent.approvals import ApprovalBroker
+from core.agent.attachments.parts import with_parts
+from core.agent.attachments.vision import takes_images
 from core.agent.local.capabilities import offers_tools
 from core.agent.prompt import system_prompt_for
 from core.agent.providers import Provider, ProviderConfig, make_provider
@@ -96,6 +98,8 @@ class Agent:
             ),
         )
         shown = str(workspace) if workspace else NO_WORKSPACE
+        images = takes_images(model_name, self.settings.paths.config)
+        history = with_parts(self.store, history, images)
         return run_turn(
             live,
             provider=self.provider(config),

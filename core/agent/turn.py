@@ -376,8 +376,11 @@ def model_history(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 entry["tool_calls"] = calls
             out.append(entry)
         elif role in ("user", "system"):
-            if content.strip():
-                out.append({"role": role, "content": content})
+            if content.strip() or message.get("parts"):
+                entry = {"role": role, "content": content}
+                if message.get("parts"):  # attachments, as core.agent.attachments loaded them
+                    entry["parts"] = message["parts"]
+                out.append(entry)
     close_calls()
     if out and out[-1]["role"] == "assistant" and not out[-1].get("tool_calls"):
         # A Continue: the answer to extend is the final assistant message, which must not

@@ -77,6 +77,7 @@ class RunManager:
         edit: Any = None,
         regenerate: Any = None,
         continue_id: Any = None,
+        attachments: Any = None,
     ) -> dict[str, Any]:
         """Store what the run answers and a live run, then answer in a worker thread.
 
@@ -98,6 +99,7 @@ class RunManager:
                 edit=edit,
                 regenerate=regenerate,
                 continue_id=continue_id,
+                attachments=attachments,
             )
             run = _Run(began["run"], model)
             if began["continues"] is not None and run.live is not None:

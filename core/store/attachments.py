@@ -135,6 +135,11 @@ class AttachmentsMixin:
         found["path"] = self.attachment_file(row[4])
         return found
 
+    def set_attachment_type(self, attachment_id: str, type: str) -> None:
+        """Record the type Hearth found the file to be (from its bytes)."""
+        with self.db.write() as conn:
+            conn.execute("UPDATE attachments SET type = ? WHERE id = ?", (type, attachment_id))
+
     def attachment_file(self, sha256: str) -> Path:
         return self.attachments_dir / sha256
 

@@ -2,6 +2,7 @@
 
 from webui.routes import (
     approvals,
+    attachments,
     desktop,
     grants,
     health,
@@ -20,6 +21,7 @@ ROUTE_MODULES = (
     sessions,
     versions,
     runs,
+    attachments,
     approvals,
     grants,
     mcp,

@@ -6,6 +6,7 @@ import bottle
 
 from core.errors import InvalidInput
 from webui.http import fail, field, json_body, reply
+from webui.routes.attachments import refuse_images_for_blind_models
 from webui.sse import Holding, StreamSlots, stream
 
 
@@ -16,6 +17,9 @@ def install(app: bottle.Bottle, hearth) -> None:
     @app.post("/api/sessions/<session_id>/runs")
     def start_run(session_id: str):
         body = json_body()
+        attached = field(body, "attachments", list)
+        if attached:
+            refuse_images_for_blind_models(hearth, session_id, attached, field(body, "model", str))
         run = runs.start(
             session_id,
             field(body, "content", str),
@@ -23,6 +27,7 @@ def install(app: bottle.Bottle, hearth) -> None:
             edit=field(body, "edit", str),
             regenerate=field(body, "regenerate", str),
             continue_id=field(body, "continue", str),
+            attachments=attached,
         )
         return reply({"run_id": run["id"], "session_id": run["session_id"], "run": run}, 202)
 

@@ -54,7 +54,8 @@ def _blocks(message: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     role = message.get("role")
     content = message.get("content") or ""
     if role == "user":
-        return "user", [_text(content)] if content else []
+        blocks = [_part(part) for part in message.get("parts") or ()]
+        return "user", blocks + ([_text(content)] if content else [])
     if role == "assistant":
         blocks = [_text(content)] if content else []
         for call in message.get("tool_calls") or []:
@@ -77,6 +78,14 @@ def _blocks(message: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             result["is_error"] = True
         return "user", [result]
     raise ValueError(f"unknown message role: {role!r}")
+
+
+def _part(part: Mapping[str, Any]) -> dict[str, Any]:
+    """An attachment: an image as a base64 image block, a document as its text."""
+    if part.get("type") == "image":
+        source = {"type": "base64", "media_type": part["media_type"], "data": part["data"]}
+        return {"type": "image", "source": source}
+    return _text(part.get("text", ""))
 
 
 def _text(text: str) -> dict[str, Any]:

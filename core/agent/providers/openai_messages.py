@@ -20,10 +20,26 @@ def to_openai_messages(
         elif role == "tool":
             call_id = message.get("tool_call_id", "")
             wire.append({"role": "tool", "tool_call_id": call_id, "content": content})
+        elif role == "user" and message.get("parts"):
+            wire.append({"role": "user", "content": _user_parts(content, message["parts"])})
         elif role in ("user", "system"):
             wire.append({"role": role, "content": content})
         else:
             raise ValueError(f"unknown message role: {role!r}")
+    return wire
+
+
+def _user_parts(content: str, parts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Attachments first (images as data URLs, documents as text), then what the user wrote."""
+    wire: list[dict[str, Any]] = []
+    for part in parts:
+        if part.get("type") == "image":
+            url = f"data:{part['media_type']};base64,{part['data']}"
+            wire.append({"type": "image_url", "image_url": {"url": url}})
+        else:
+            wire.append({"type": "text", "text": part.get("text", "")})
+    if content:
+        wire.append({"type": "text", "text": content})
     return wire
 
 

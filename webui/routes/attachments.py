@@ -1,0 +1,122 @@
+"""Attachments: upload a file (the body is the file), fetch it back as a download.
+
+An upload is kept (synced to disk) before it is answered, then read as the model will see
+it: its type from its bytes, and a document's text extracted and cached, so a file Hearth
+cannot read is refused now (415) rather than when the message is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote, unquote
+
+import bottle
+
+from core.agent.attachments.kinds import MAX_FILE, Unreadable, is_image, safe_name, sniff
+from core.agent.attachments.parts import text_of
+from core.agent.attachments.vision import takes_images
+from core.errors import InvalidInput, NotFound
+from core.store.attachments import TooLarge
+from webui.http import fail, reply
+
+log = logging.getLogger("hearth.attachments")
+
+# Served as themselves: what a browser can only show as a picture. Everything else is a
+# download, as bytes (an SVG or HTML file is data, never a page of Hearth's origin).
+_SAFE_DOWNLOAD_TYPES = {
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "text/markdown",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def install(app: bottle.Bottle, hearth) -> None:
+    store = hearth.store
+    try:
+        store.forget_unsent_attachments()
+    except Exception:  # a read-only data folder, say: the uploads simply stay
+        log.warning("could not forget old unsent attachments", exc_info=True)
+
+    @app.post("/api/attachments")
+    def upload():
+        request = bottle.request
+        chunked = bool(request.environ.get("hearth.chunked"))
+        length = None if chunked else request.content_length
+        if length is not None and length <= 0:
+            raise fail(400, "empty_file", "The file is empty; there is nothing to attach.")
+        name = safe_name(unquote(request.get_header("X-Filename") or "", errors="replace"))
+        try:
+            added = store.add_attachment(
+                request.environ["wsgi.input"], name, "", limit=MAX_FILE, length=length
+            )
+        except TooLarge as exc:
+            raise fail(413, "payload_too_large", str(exc)) from None
+        found = store.attachment(added["id"])
+        try:
+            with found["path"].open("rb") as handle:
+                kind = sniff(handle.read(4096), name)
+            found["type"] = kind
+            if not is_image(kind):
+                text_of(store, found)  # read now: refused now if it cannot be, cached if it can
+        except Unreadable as exc:
+            store.forget_attachment(added["id"])
+            raise fail(415, "unsupported_file", str(exc)) from None
+        store.set_attachment_type(added["id"], kind)
+        return reply({**added, "type": kind}, 201)
+
+    @app.get("/api/attachments/<attachment_id>")
+    def download(attachment_id: str):
+        found = store.attachment(attachment_id)
+        inline = is_image(found["type"])
+        if inline:
+            served = found["type"]
+        elif found["type"] in _SAFE_DOWNLOAD_TYPES:
+            served = found["type"]
+        else:
+            served = "application/octet-stream"
+        disposition = "inline" if inline else "attachment"
+        ascii_name = found["name"].encode("ascii", "replace").decode().replace('"', "'")
+        response = bottle.HTTPResponse(
+            found["path"].read_bytes(),
+            status=200,
+            headers={
+                "Content-Type": served,
+                "Content-Disposition": (
+                    f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''"
+                    f"{quote(found['name'], safe='')}"
+                ),
+                "Cache-Control": "private, max-age=31536000, immutable",
+            },
+        )
+        return response
+
+
+def refuse_images_for_blind_models(hearth, session_id: str, ids: list, model: str | None) -> None:
+    """400 before anything is stored when the message carries an image and its model is
+    known not to take images (unknown models get the image; a refusal becomes a sentence)."""
+    images = []
+    for attachment_id in ids:
+        try:
+            found = hearth.store.attachment(attachment_id)
+        except (NotFound, InvalidInput):
+            continue  # begin_run answers for it
+        if is_image(found["type"]):
+            images.append(found["name"])
+    if not images:
+        return
+    try:
+        session = hearth.store.get_session(session_id, messages=False)
+        _, model_name = hearth.settings.resolve(session, model)
+    except Exception:  # no provider or no session: the run's own checks answer
+        return
+    if takes_images(model_name, hearth.settings.paths.config) is False:
+        raise fail(
+            400,
+            "model_takes_no_images",
+            f"The model {model_name} does not take images ({', '.join(images)}). Remove the"
+            " image or pick a model that reads images.",
+        )
