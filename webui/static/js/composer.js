@@ -2,6 +2,7 @@
 // live, a draft kept per session, the model picker (a new chat starts with the model last
 // picked), and the reason when it cannot send (no provider, or no model to use).
 import { api } from "./api.js";
+import { attachedIds, initAttachments, uploading } from "./attachments.js";
 import { drafts, on, state, usableProvider } from "./state.js";
 import { $, h } from "./view.js";
 
@@ -20,6 +21,7 @@ const modelCache = new Map();
 
 export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
   handlers = { onSend, onStop, onOpenSettings, onCancelEdit };
+  initAttachments({ form, box: $(".composer-box", form), input, onChange: () => refreshState() });
   $("#cancel-edit").addEventListener("click", () => { handlers.onCancelEdit(); input.focus(); });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -46,7 +48,7 @@ export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
 
 function submit() {
   const text = input.value;
-  if (!text.trim() || send.disabled || isLive()) return;
+  if ((!text.trim() && !attachedIds().length) || send.disabled || isLive() || uploading()) return;
   handlers.onSend(text);
 }
 
@@ -110,7 +112,7 @@ export function refreshState() {
       h("a", { href: "#settings", onclick: (e) => { e.preventDefault(); handlers.onOpenSettings(); } }, "set its default model in Settings"),
       ".");
   } else {
-    send.disabled = false;
+    send.disabled = uploading(); // the files must be kept before the message that carries them
     input.disabled = false;
     reason.hidden = true;
     reason.replaceChildren();

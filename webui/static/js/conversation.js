@@ -1,6 +1,7 @@
 // The conversation pane: the stored messages of the open session, the live turn as it
 // streams (resumed from the last event id), scrolling that follows only a reader at the bottom.
 import { api } from "./api.js";
+import { attachmentsView } from "./attachments.js";
 import { wireCopyButtons } from "./markdown.js";
 import { drawSessionInfo } from "./sessioninfo.js";
 import { emit, on, setLive, state } from "./state.js";
@@ -170,7 +171,7 @@ function markLast() {
 function userTurn(message) {
   const stored = message.id !== "pending";
   return h("article.turn.user", { "aria-label": "You", dataset: { id: message.id } },
-    h("div.bubble", {}, message.content),
+    h("div.bubble", {}, attachmentsView(message.attachments), message.content),
     stored ? h("div.user-actions", {},
       versionSwitch(message.version, "message", (id) => actionHandler("switch", id)),
       h("button.small.edit-message", { type: "button", onclick: () => actionHandler("edit", message) }, "Edit"),
@@ -185,10 +186,10 @@ function emptyState() {
 }
 
 // Show the user's message at once, then follow the run's events.
-export function startTurn(sessionId, content, runId) {
+export function startTurn(sessionId, content, runId, attachments = []) {
   if (state.session?.id === sessionId) drawSessionInfo(state.session);
   list.querySelector(".empty")?.remove();
-  list.append(userTurn({ id: "pending", content }));
+  list.append(userTurn({ id: "pending", content, attachments }));
   stick = true;
   resume(sessionId, runId, 0);
   toBottom();

@@ -15,6 +15,7 @@ import { focusSearch, initSidebar, markActive, refresh as refreshSidebar } from 
 import { on, setLive, state } from "./state.js";
 import { icon } from "./icons.js";
 import { toast } from "./toasts.js";
+import { attachedFiles, clearAttachments } from "./attachments.js";
 import { $ } from "./view.js";
 
 const title = $("#chat-title");
@@ -76,6 +77,7 @@ function afterOpen() {
 
 async function send(text) {
   const content = text;
+  const files = attachedFiles();
   try {
     let id = state.sessionId;
     if (!id) {
@@ -95,8 +97,10 @@ async function send(text) {
     }
     clearInput();
     starting.add(id);
-    const run = await api.startRun(id, { content }).finally(() => starting.delete(id));
-    startTurn(id, content, run.run_id);
+    const body = files.length ? { content, attachments: files.map((f) => f.id) } : { content };
+    const run = await api.startRun(id, body).finally(() => starting.delete(id));
+    clearAttachments();
+    startTurn(id, content, run.run_id, files);
     refreshSidebar().then(markActive);
   } catch (err) {
     if (!state.sessionId || input().value === "") setText(content);
