@@ -11,10 +11,15 @@ from typing import Any
 from core.agent.approvals import ApprovalBroker
 from core.agent.attachments.parts import with_parts
 from core.agent.attachments.vision import takes_images
+from core.agent.context import tokens
+from core.agent.context.budget import Budget
+from core.agent.context.compact import summarise
+from core.agent.context.plan import after_summary, cover_point, plan_request
+from core.agent.context.windows import window_for
 from core.agent.local.capabilities import offers_tools
 from core.agent.prompt import system_prompt_for
 from core.agent.providers import Provider, ProviderConfig, make_provider
-from core.agent.tools import ToolContext, default_tools, hearth_private_paths
+from core.agent.tools import ToolContext, default_tools, hearth_private_paths, tool_schemas
 from core.agent.turn import DEFAULT_MAX_STEPS, Emit, run_turn
 from core.cancel import CancelToken
 from core.runs.live_run import LiveRun
@@ -100,6 +105,14 @@ class Agent:
         shown = str(workspace) if workspace else NO_WORKSPACE
         images = takes_images(model_name, self.settings.paths.config)
         history = with_parts(self.store, history, images)
+        window = window_for(config, model_name, values.get("context_windows"), probe=True)
+        session_id = session["id"]
+        budget = Budget(
+            window=window,
+            threshold=values.get("context_threshold") or 0.8,
+            provider_key=_provider_key(config),
+            save_summary=lambda text, covers: self.store.add_summary(session_id, text, covers),
+        )
         return run_turn(
             live,
             provider=self.provider(config),
@@ -107,12 +120,86 @@ class Agent:
             history=history,
             system=system_prompt_for(session, self.settings, workspace=shown, chat_only=chat_only),
             tools=tools,
+            context=budget,
             tool_context=context,
             approvals=self.approvals,
             emit=emit,
             cancel=cancel,
             max_steps=self.max_steps,
         )
+
+    # --- the context window ---------------------------------------------------
+
+    def context_of(self, session: dict, history: list[dict]) -> dict[str, Any]:
+        """What the next request of ``session`` would send, in tokens, against the window
+        (never asks a provider: a window not known yet is null)."""
+        try:
+            config, model_name = self.settings.resolve(session, None)
+        except Exception:  # no provider configured: count against no window
+            config, model_name = None, ""
+        values = self.settings.get()
+        window = (
+            window_for(config, model_name, values.get("context_windows"))
+            if config is not None
+            else None
+        )
+        offers = config is not None and offers_tools(config)
+        tools_on = session.get("tools_enabled", True) is not False and offers
+        schemas = tool_schemas(default_tools()) if tools_on else None
+        shown = NO_WORKSPACE if not tools_on else "(the workspace)"
+        system = system_prompt_for(session, self.settings, workspace=shown, chat_only=not tools_on)
+        scale = tokens.factor(_provider_key(config)) if config is not None else 1.0
+        threshold = values.get("context_threshold") or 0.8
+        plan = plan_request(
+            history, system=system, tools=schemas, window=window, threshold=threshold, scale=scale
+        )
+        return {
+            "used_tokens": plan.used_tokens,
+            "window_tokens": window,
+            "threshold": threshold,
+            "parts": plan.parts,
+            "model": model_name or None,
+        }
+
+    def compaction_point(self, session: dict, history: list[dict]) -> str | None:
+        """The last message "Compact now" would summarise (the last turn stays), or None."""
+        _, rest = after_summary(history)
+        return cover_point(rest, 0)
+
+    def compact(
+        self,
+        live: LiveRun,
+        *,
+        session: dict,
+        history: list[dict],
+        covers_id: str,
+        emit: Emit,
+        cancel: CancelToken,
+    ) -> str:
+        """ "Compact now" as a run: the summary streams into ``live``, which the run's
+        checkpoints keep and whose end makes it the summary."""
+        config, model_name = self.settings.resolve(session, None)
+        window = window_for(config, model_name, self.settings.get().get("context_windows"))
+
+        def add(text: str) -> None:
+            live.add_text(text)
+            emit("text.delta", {"text": text})
+
+        try:
+            summarise(
+                self.provider(config),
+                model_name,
+                history,
+                covers_id,
+                window=window,
+                cancel=cancel,
+                on_text=add,
+            )
+        except Exception:
+            if cancel.is_set():
+                return "cancelled"
+            raise
+        return "cancelled" if cancel.is_set() else "completed"
 
     def provider(self, config: ProviderConfig) -> Provider:
         """The provider for ``config``, built once and reused while the config is unchanged."""
@@ -142,3 +229,7 @@ class Agent:
             hub.close()
         for provider in providers:
             provider.close()
+
+
+def _provider_key(config: ProviderConfig) -> str:
+    return f"{config.kind}:{config.base_url or ''}"

@@ -19,6 +19,10 @@ from dataclasses import replace
 from typing import Any
 
 from core.agent.approvals import ApprovalBroker
+from core.agent.context import tokens
+from core.agent.context.budget import Budget
+from core.agent.context.compact import summarise
+from core.agent.context.plan import fit, plan_request
 from core.agent.providers import (
     Finish,
     ProviderError,
@@ -56,13 +60,16 @@ def run_turn(
     cancel: CancelToken,
     max_steps: int = DEFAULT_MAX_STEPS,
     options: Mapping[str, Any] | None = None,
+    context: Budget | None = None,
 ) -> str:
     """Run one agent turn; returns "completed" or "cancelled".
 
     ``history`` is the session's shown path, ending with the message to answer: the new user
     message, or (a Continue) the assistant answer to extend, whose text ``live`` already
     holds. A provider error (or any other failure) propagates; what was produced so far stays
-    in ``live`` for the caller to store.
+    in ``live`` for the caller to store. ``context`` keeps each request inside the model's
+    window: the path is sent from its last summary on, and a turn over the threshold is
+    compacted first (and once more if the provider still says it is too long).
     """
     if tool_context.cancel is not cancel:
         # One event must stop everything, the running command included.
@@ -78,13 +85,17 @@ def run_turn(
         emit=emit,
         cancel=cancel,
         options=options,
+        budget=context,
     )
-    messages = model_history(history)
+    history = list(history)
+    if turn.may_compact(history):
+        history = turn.compact(history, force=False)
+    messages = turn.request(history)
     if messages and messages[-1]["role"] == "assistant" and not messages[-1].get("tool_calls"):
         raw = str(history[-1].get("content") or "")
         turn.continuation = Continuation(messages[-1]["content"], raw[len(raw.rstrip()) :])
     try:
-        return turn.run(messages, max(1, max_steps))
+        return turn.run(messages, max(1, max_steps), history)
     except _Cancelled:
         approvals.cancel_run(live.run_id)
         return "cancelled"
@@ -104,8 +115,11 @@ class _Turn:
         emit: Emit,
         cancel: CancelToken,
         options: Mapping[str, Any] | None,
+        budget: Budget | None = None,
     ) -> None:
         self.live = live
+        self.budget = budget
+        self.base_system = system
         self.provider = provider
         self.model = model
         self.system = system
@@ -119,11 +133,29 @@ class _Turn:
         self.input_tokens = 0
         self.output_tokens = 0
         self.continuation: Continuation | None = None  # set while a Continue's first call runs
+        self.estimated = 0  # the estimate of the request being answered, for calibration
 
-    def run(self, messages: list[dict[str, Any]], max_steps: int) -> str:
+    def run(self, messages: list[dict[str, Any]], max_steps: int, history: list[dict]) -> str:
+        retried = False
         for _ in range(max_steps):
             self._check_cancel()
-            calls = self._ask_model(messages)
+            try:
+                calls = self._ask_model(messages)
+            except ProviderError as err:
+                if err.kind != "context_too_long":
+                    raise
+                # Compact and try again, once, if nothing of this turn was written yet.
+                if retried or self.live.text or self.live.pending().steps:
+                    raise self._too_long(err) from err
+                if not self.may_compact(history):
+                    raise self._too_long(err) from err
+                retried = True
+                before = len(history)
+                history = self.compact(history, force=True)
+                if len(history) == before:
+                    raise self._too_long(err) from err
+                messages = self.request(history)
+                continue
             if not calls:
                 return "completed"
             step = self.live.finish_assistant_step(
@@ -142,12 +174,92 @@ class _Turn:
         )
         return "completed"
 
+    # --- the context -----------------------------------------------------------
+
+    def may_compact(self, history: Sequence[Mapping[str, Any]]) -> bool:
+        """A turn that answers a user message may add a summary (a Continue may not: the
+        answer it extends must stay the last message)."""
+        return (
+            self.budget is not None
+            and self.budget.save_summary is not None
+            and bool(history)
+            and history[-1].get("role") == "user"
+        )
+
+    def request(self, history: list[dict]) -> list[dict[str, Any]]:
+        """The messages to send for ``history``; sets the system prompt that goes with them."""
+        if self.budget is None:
+            self.system = self.base_system
+            return model_history(history)
+        plan = plan_request(history, system=self.base_system, tools=self.schemas)
+        self.system = plan.system
+        return plan.messages
+
+    def compact(self, history: list[dict], force: bool) -> list[dict]:
+        """Summarise the oldest turns if the request would be over the threshold (or
+        ``force``); returns the path with the stored summary at its end."""
+        budget = self.budget
+        assert budget is not None and budget.save_summary is not None
+        plan = plan_request(
+            history,
+            system=self.base_system,
+            tools=self.schemas,
+            window=budget.window,
+            threshold=budget.threshold,
+            scale=tokens.factor(budget.provider_key),
+            force_compact=force,
+        )
+        if plan.compact_covers is None:
+            return history
+        self.emit("context.compacting", {"covers_id": plan.compact_covers})
+        try:
+            text = summarise(
+                self.provider,
+                self.model,
+                history,
+                plan.compact_covers,
+                window=budget.window,
+                cancel=self.cancel,
+            )
+        except ProviderError as err:
+            if err.kind == "cancelled" or self.cancel.is_set():
+                raise _Cancelled from err
+            raise ProviderError(
+                err.kind,
+                f"Hearth tried to summarise the oldest turns to fit the context window, but the "
+                f"model could not: {err.message}",
+                status=err.status,
+            ) from err
+        self._check_cancel()
+        if not text:
+            return history
+        summary = budget.save_summary(text, plan.compact_covers)
+        self.emit("context.compacted", {"summary": summary})
+        return [*history, summary]
+
+    def _too_long(self, err: ProviderError) -> ProviderError:
+        return ProviderError(
+            "context_too_long",
+            f"{err.message} Hearth already sends only a summary of the older turns; what is "
+            "left (the last message, or a tool output in it) is still too long for this "
+            "model. Shorten the message, turn tools off for this chat, or pick a model with a "
+            "larger context window (or set its real window under Settings if Hearth's is "
+            "wrong).",
+            status=err.status,
+        )
+
     # --- the model -----------------------------------------------------------
 
     def _ask_model(self, messages: list[dict[str, Any]]) -> list[ToolCall]:
         """Stream one answer into the live run; returns the tool calls it made."""
         calls: list[ToolCall] = []
         finish = None
+        estimated = 0
+        if self.budget is not None:
+            messages, estimated = fit(
+                messages, self.system, self.schemas, self.budget.window, self.budget.threshold
+            )
+        self.estimated = estimated
         events = self.provider.stream(
             messages,
             model=self.model,
@@ -193,6 +305,8 @@ class _Turn:
         return calls
 
     def _add_usage(self, usage: Usage) -> None:
+        if self.budget is not None and self.estimated:
+            tokens.calibrate(self.budget.provider_key, self.estimated, usage.input_tokens)
         self.input_tokens += usage.input_tokens
         self.output_tokens += usage.output_tokens
         totals = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}

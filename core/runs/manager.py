@@ -11,7 +11,7 @@ from typing import Any
 
 from core import memory
 from core.cancel import CancelToken
-from core.errors import Conflict, StoreError
+from core.errors import Conflict, InvalidInput, StoreError
 from core.runs.checkpointer import CheckpointLoop, checkpoint
 from core.runs.durable import run_durably
 from core.runs.events import EventLog
@@ -29,8 +29,11 @@ Agent = Callable[..., str]
 class _Run:
     """One run this process started: its event log, its live state and its cancel token."""
 
-    def __init__(self, run: dict[str, Any], model: str | None) -> None:
+    def __init__(
+        self, run: dict[str, Any], model: str | None, covers_id: str | None = None
+    ) -> None:
         self.id: str = run["id"]
+        self.covers_id = covers_id  # a compaction: the last message its summary covers
         self.session_id: str = run["session_id"]
         self.model = model
         self.log = EventLog()
@@ -105,12 +108,30 @@ class RunManager:
             if began["continues"] is not None and run.live is not None:
                 # Trailing whitespace is the turn's to put back (a provider may refuse it).
                 run.live.add_text(began["continues"]["content"].rstrip())
-            with self._lock:
-                self._runs[run.id] = run
-            run.thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run.id}")
-            run.thread.daemon = True
-            run.thread.start()
+            self._launch(run)
         return began["run"]
+
+    def compact(self, session_id: str) -> dict[str, Any]:
+        """ "Compact now": a run whose text becomes a summary of all but the last turn."""
+        self._prune()
+        session = self.store.get_session(session_id)
+        point = getattr(self.agent, "compaction_point", None)
+        covers = point(session, session["messages"]) if point is not None else None
+        if covers is None:
+            raise InvalidInput("There is nothing to compact yet: the conversation is one turn.")
+        with self._starting:
+            if self._closing:
+                raise Conflict("Hearth is shutting down; try again once it has restarted.")
+            record = self.store.begin_compaction(session_id, covers)
+            self._launch(_Run(record, None, covers))
+        return record
+
+    def _launch(self, run: _Run) -> None:
+        with self._lock:
+            self._runs[run.id] = run
+        run.thread = threading.Thread(target=self._work, args=(run,), name=f"run-{run.id}")
+        run.thread.daemon = True
+        run.thread.start()
 
     def cancel(self, run_id: str) -> dict[str, Any]:
         """Ask a live run to stop; it ends "cancelled" within a second. Idempotent."""
@@ -191,14 +212,24 @@ class RunManager:
         try:
             session = self.store.get_session(run.session_id)
             history = session.pop("messages")
-            status = self.agent(
-                live,
-                session=session,
-                history=history,
-                model=run.model,
-                emit=run.log.emit,
-                cancel=run.cancel,
-            )
+            if run.covers_id is not None:
+                status = self.agent.compact(
+                    live,
+                    session=session,
+                    history=history,
+                    covers_id=run.covers_id,
+                    emit=run.log.emit,
+                    cancel=run.cancel,
+                )
+            else:
+                status = self.agent(
+                    live,
+                    session=session,
+                    history=history,
+                    model=run.model,
+                    emit=run.log.emit,
+                    cancel=run.cancel,
+                )
         except Exception:
             if run.stopping:
                 return "interrupted"

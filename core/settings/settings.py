@@ -450,6 +450,10 @@ class Settings:
             if value is not None and not _GGUF_NAME.fullmatch(str(value)):
                 raise InvalidInput("local_model must be a .gguf file name from the models page.")
             return value
+        if key == "context_threshold":  # compact when a request would pass this share
+            return _check_share(value)
+        if key == "context_windows":  # {model name: its window in tokens}, the user's word
+            return _check_windows(value)
         raise InvalidInput(
             f"Unknown setting: {key}. The settings are: {', '.join(_global_defaults())}."
         )
@@ -527,7 +531,30 @@ def _global_defaults() -> dict[str, Any]:
         "allow_private_network": False,
         "last_model": None,
         "local_model": None,
+        "context_threshold": 0.8,
+        "context_windows": {},
     }
+
+
+def _check_share(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.3 <= value <= 0.98:
+        raise InvalidInput("context_threshold must be a share of the window from 0.3 to 0.98.")
+    return float(value)
+
+
+def _check_windows(value: Any) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > 500:
+        raise InvalidInput("context_windows must map model names to token counts.")
+    out = {}
+    for model, tokens in value.items():
+        if not isinstance(model, str) or not model.strip() or len(model) > 300:
+            raise InvalidInput("context_windows must map model names to token counts.")
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or not 256 <= tokens <= 10**8:
+            raise InvalidInput(f"The window of {model!r} must be a whole number of tokens.")
+        out[model.strip()] = tokens
+    return out
 
 
 def _public(record: Mapping[str, Any], default_id: str | None) -> dict[str, Any]:

@@ -243,6 +243,39 @@ def _v6_attachments(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v7_summaries(conn: sqlite3.Connection) -> None:
+    """A compaction's summary is a message of its own (``role`` 'summary'), whose
+    ``covers_id`` is the last message it summarises. SQLite cannot change a CHECK, so the
+    messages table is rebuilt from its own stored definition with the new role allowed,
+    keeping every rowid (``messages_fts`` points at them), then its indexes and triggers
+    are made again as they were. ``migrate`` turns foreign keys off around it, so dropping
+    the old table cascades to nothing.
+    """
+    table_sql = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
+    ).fetchone()[0]
+    old_check = "CHECK (role IN ('user', 'assistant', 'tool'))"
+    if old_check not in table_sql:
+        raise RuntimeError("the messages table does not have the expected role check")
+    rebuilt = table_sql.replace(
+        old_check, "CHECK (role IN ('user', 'assistant', 'tool', 'summary'))"
+    ).replace("CREATE TABLE messages", "CREATE TABLE messages_rebuilt", 1)
+    keep = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'messages'"
+        " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(messages)"))
+    conn.execute(rebuilt)
+    conn.execute(
+        f"INSERT INTO messages_rebuilt (rowid, {columns}) SELECT rowid, {columns} FROM messages"
+    )
+    conn.execute("DROP TABLE messages")
+    conn.execute("ALTER TABLE messages_rebuilt RENAME TO messages")
+    for (sql,) in keep:
+        conn.execute(sql)
+    conn.execute("ALTER TABLE messages ADD COLUMN covers_id TEXT")
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the caller's transaction.
 
@@ -265,6 +298,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v4_message_tree_and_chat_only,
     _v5_tool_ledger,
     _v6_attachments,
+    _v7_summaries,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -277,6 +311,9 @@ def migrate(
         return
     if seen_version > 0:
         backup(conn, path, backups, seen_version)  # outside the write lock, which it would wait on
+    # A table rebuild (see _v7_summaries) must not cascade deletes: foreign keys are off
+    # while migrations run (the pragma is a no-op inside a transaction, so it goes first).
+    conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
@@ -287,8 +324,10 @@ def migrate(
             conn.execute(f"PRAGMA application_id = {application_id}")
     except BaseException:
         conn.execute("ROLLBACK")
+        conn.execute("PRAGMA foreign_keys = ON")
         raise
     conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys = ON")
 
 
 def backup(conn: sqlite3.Connection, path: Path, backups: Path, version: int) -> Path:

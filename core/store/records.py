@@ -12,7 +12,7 @@ from core import clock
 from core.errors import InvalidInput
 from core.ids import check_id, new_id
 
-ROLES = ("user", "assistant", "tool")
+ROLES = ("user", "assistant", "tool", "summary")
 MESSAGE_STATUSES = ("complete", "interrupted", "cancelled", "error")
 MAX_TITLE = 300
 MAX_SHORT = 4096
@@ -174,12 +174,18 @@ def message_row(row: sqlite3.Row) -> dict[str, Any]:
     for key in ("reasoning", "error", "run_id"):
         if row[key]:
             out[key] = row[key]
+    if row["role"] == "summary":
+        out["covers_id"] = row["covers_id"]
     usage = _stored_usage(row["usage"])
     if usage:
         out["usage"] = usage
     if "attachments" in row.keys() and row["attachments"]:
         out["attachments"] = json.loads(row["attachments"])
     return out
+
+
+def json_or_none(value: Any) -> str | None:
+    return json.dumps(value) if value else None
 
 
 def _stored_usage(raw: str | None) -> dict[str, int | float] | None:

@@ -18,7 +18,7 @@ from typing import Any
 from core import clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import check_id, new_id
-from core.store import records, tree
+from core.store import records, summaries, tree
 from core.store.attachments import link_attachments
 from core.store.database import Database
 from core.store.sessions import insert_message, require_no_live_run, require_session, touch
@@ -341,6 +341,13 @@ def _close(
     error: str | None,
     usage: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
+    summary = conn.execute(
+        "SELECT * FROM messages WHERE run_id = ? AND role = 'summary'", (run["id"],)
+    ).fetchone()
+    if summary is not None:  # a compaction ("Compact now"): its text is the summary
+        stored = summaries.close_summary(conn, summary, status, text, error, usage)
+        _end_run(conn, run, status, error)
+        return stored
     staged = [
         json.loads(row["message"])
         for row in conn.execute(
@@ -380,6 +387,11 @@ def _close(
     if continued is not None:
         again = conn.execute("SELECT * FROM messages WHERE id = ?", (continued["id"],)).fetchone()
         stored.insert(0, records.message_row(again))
+    _end_run(conn, run, status, error)
+    return stored
+
+
+def _end_run(conn: sqlite3.Connection, run: sqlite3.Row, status: str, error: str | None) -> None:
     when = clock.now()
     conn.execute("DELETE FROM run_steps WHERE run_id = ?", (run["id"],))
     conn.execute(
@@ -388,4 +400,3 @@ def _close(
         (status, when, when, error, run["id"]),
     )
     touch(conn, run["session_id"], when)
-    return stored

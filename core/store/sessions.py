@@ -235,8 +235,8 @@ class SessionsMixin:
                 copy = new_id()
                 conn.execute(
                     "INSERT INTO messages (id, session_id, seq, role, content, status, tool_calls,"
-                    " tool_call_id, name, created_at, usage, reasoning, error, parent_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " tool_call_id, name, created_at, usage, reasoning, error, parent_id,"
+                    " attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         copy,
                         new_session,
@@ -252,7 +252,13 @@ class SessionsMixin:
                         row["reasoning"],
                         row["error"],
                         parent,
+                        row["attachments"],
                     ),
+                )
+                conn.execute(  # the fork keeps its files even once the original is deleted
+                    "INSERT INTO message_attachments (message_id, idx, attachment_id)"
+                    " SELECT ?, idx, attachment_id FROM message_attachments WHERE message_id = ?",
+                    (copy, row["id"]),
                 )
                 parent = copy
             tree.show(conn, new_session, parent)

@@ -11,6 +11,7 @@ from core.store.grants import GrantsMixin
 from core.store.runs import RunsMixin
 from core.store.search import SearchMixin
 from core.store.sessions import SessionsMixin
+from core.store.summaries import SummariesMixin
 from core.store.transfer import TransferMixin
 from core.store.tree_import import TreeImportMixin
 
@@ -23,6 +24,7 @@ class Store(
     TransferMixin,
     TreeImportMixin,
     GrantsMixin,
+    SummariesMixin,
 ):
     """Sessions, messages and runs. Opening it recovers runs a dead process left live."""
 

@@ -51,6 +51,8 @@ def test_defaults(paths):
         "allow_private_network": False,
         "last_model": None,
         "local_model": None,
+        "context_threshold": 0.8,
+        "context_windows": {},
     }
     assert settings.problem is None
     assert not (paths.config / "settings.json").exists()  # reading writes nothing

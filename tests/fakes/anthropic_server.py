@@ -166,6 +166,15 @@ class FakeAnthropicServer(FakeModelServer):
             },
         )
 
+    def context_error_body(self, counted: int) -> Any:
+        return {
+            "type": "error",
+            "error": {
+                "type": "invalid_request_error",
+                "message": f"prompt is too long: {counted} tokens > {self.window_tokens} maximum",
+            },
+        }
+
     def error_body(self, failure: Failure) -> Any:
         return {
             "type": "error",

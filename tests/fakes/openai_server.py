@@ -41,6 +41,18 @@ class FakeOpenAIServer(FakeModelServer):
         problem = openai_history_error(request.get("messages"))
         return Failure(400, problem) if problem else None
 
+    def context_error_body(self, counted: int) -> Any:
+        return {
+            "error": {
+                "message": f"This model's maximum context length is {self.window_tokens} tokens."
+                f" However, your messages resulted in {counted} tokens. Please reduce the"
+                " length of the messages.",
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "context_length_exceeded",
+            }
+        }
+
     def frames(self, reply: Reply, request: Any) -> list[Frame]:
         model = request.get("model", "fake-model")
 

@@ -8,12 +8,14 @@ connection looks cut to the client. It does not depend on pytest.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import select
 import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -51,6 +53,12 @@ class FakeModelServer:
         self.models: list[str] | None = models or ["fake-model", "fake-model-large"]
         self.default_reply = Reply(text="Hello from the fake model.")
         self.requests: list[RecordedRequest] = []
+        # A context window enforced at the wire, like a real server: a request over it gets
+        # the wire's own "too long" error; one under it reports its size as input tokens.
+        self.window_tokens: int | None = None
+        self.counted: list[int] = []  # the size of each model request, when a window is set
+        # Answers by request when no script is queued: responder(request json) -> Reply.
+        self.responder: Callable[[Any], Reply | Failure] | None = None
         self._scripts: deque[Reply | Failure] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -161,11 +169,24 @@ class FakeModelServer:
         """A Failure to answer instead of the script (say, an unsupported field)."""
         return None
 
+    def context_error_body(self, counted: int) -> Any:
+        """The wire's answer to a request over ``window_tokens``."""
+        raise NotImplementedError
+
+    def count_tokens(self, request: Any) -> int:
+        """The fake's tokenizer: 4 bytes of the request's messages, system and tools each."""
+        parts = [request.get("messages"), request.get("system"), request.get("tools")]
+        return len(json.dumps([p for p in parts if p], ensure_ascii=False).encode()) // 4
+
     # --- request handling ----------------------------------------------------
 
-    def _next_script(self) -> Reply | Failure:
+    def _next_script(self, request: Any = None) -> Reply | Failure:
         with self._lock:
-            return self._scripts.popleft() if self._scripts else self.default_reply
+            if self._scripts:
+                return self._scripts.popleft()
+        if self.responder is not None:
+            return self.responder(request)
+        return self.default_reply
 
     def _track(self, thread: threading.Thread) -> None:
         with self._lock:
@@ -197,7 +218,18 @@ class FakeModelServer:
             return handler.send_json(404, self.error_body(Failure(404, f"No route {record.path}")))
         if not isinstance(record.json, dict):
             return handler.send_json(400, self.error_body(Failure(400, "Body is not JSON")))
-        script = self.precheck(record.json) or self._next_script()
+        counted = None
+        if self.window_tokens is not None:
+            counted = self.count_tokens(record.json)
+            with self._lock:
+                self.counted.append(counted)
+            if counted > self.window_tokens:
+                return handler.send_json(400, self.context_error_body(counted))
+        script = self.precheck(record.json) or self._next_script(record.json)
+        if isinstance(script, Reply) and counted is not None:
+            script = dataclasses.replace(
+                script, usage={**(script.usage or {}), "input_tokens": counted}
+            )
         if isinstance(script, Failure):
             body = script.body if script.body is not None else self.error_body(script)
             return handler.send_json(script.status, body, script.headers)

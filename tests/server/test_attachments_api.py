@@ -226,3 +226,28 @@ def test_sigkill_between_upload_and_send_keeps_the_attachment_and_the_message(
     assert third.client.delete(f"/api/sessions/{session['id']}").status_code == 204
     assert third.client.get(f"/api/attachments/{image['id']}").status_code == 404
     assert [p.name for p in (data / "attachments").iterdir() if len(p.name) == 64] == []
+
+
+def test_a_refusal_of_an_image_by_an_unknown_model_becomes_a_sentence(server, fake):
+    session = server.new_session()
+    image = uploaded(server, files.png(), "dot.png", "image/png")
+    fake.error(400, message="Invalid content: image_url is only supported by certain models.")
+    events = run_to_end(server, session["id"], "look", attachments=[image["id"]])
+    assert events[-1].type == "run.failed"
+    error = events[-1].data["error"]
+    assert "does not take images" in error and "fake-model" in error
+    # The message and its image are kept: the user can send again with another model.
+    assert server.session(session["id"])["messages"][0]["attachments"][0]["id"] == image["id"]
+
+
+def test_a_message_whose_files_add_up_past_the_limit_is_413(server):
+    session = server.new_session()
+    ids = [
+        uploaded(server, bytes([65 + i]) * (18 * 1024 * 1024), f"part{i}.txt")["id"]
+        for i in range(3)
+    ]
+    answer = server.client.post(
+        f"/api/sessions/{session['id']}/runs", json={"content": "all", "attachments": ids}
+    )
+    assert answer.status_code == 413 and "50 MB" in answer.json()["error"]["message"]
+    assert server.session(session["id"])["messages"] == []

@@ -96,3 +96,17 @@ def test_extracted_text_is_cached_with_the_file_and_freed_with_it(store: Store):
     store.finish_run(store.get_session(session["id"])["active_run"]["id"], "completed", text="k")
     store.delete_session(session["id"])
     assert store.cached_text(sha) is None
+
+
+def test_a_fork_keeps_the_files_after_the_original_is_deleted(store: Store):
+    session = store.create_session()
+    image = add(store, PNG)
+    started = store.begin_run(session["id"], "look", attachments=[image["id"]])
+    store.finish_run(started["run"]["id"], "completed", text="ok")
+    fork = store.fork_session(session["id"], started["message"]["id"])
+    assert fork["messages"][0]["attachments"][0]["id"] == image["id"]
+    store.delete_session(session["id"])
+    assert store.attachment(image["id"])["path"].read_bytes() == PNG
+    store.delete_session(fork["id"])
+    with pytest.raises(NotFound):
+        store.attachment(image["id"])

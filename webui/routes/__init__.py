@@ -3,6 +3,7 @@
 from webui.routes import (
     approvals,
     attachments,
+    context,
     desktop,
     grants,
     health,
@@ -22,6 +23,7 @@ ROUTE_MODULES = (
     versions,
     runs,
     attachments,
+    context,
     approvals,
     grants,
     mcp,

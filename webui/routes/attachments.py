@@ -12,7 +12,14 @@ from urllib.parse import quote, unquote
 
 import bottle
 
-from core.agent.attachments.kinds import MAX_FILE, Unreadable, is_image, safe_name, sniff
+from core.agent.attachments.kinds import (
+    MAX_FILE,
+    MAX_MESSAGE,
+    Unreadable,
+    is_image,
+    safe_name,
+    sniff,
+)
 from core.agent.attachments.parts import text_of
 from core.agent.attachments.vision import takes_images
 from core.errors import InvalidInput, NotFound
@@ -95,17 +102,27 @@ def install(app: bottle.Bottle, hearth) -> None:
         return response
 
 
-def refuse_images_for_blind_models(hearth, session_id: str, ids: list, model: str | None) -> None:
-    """400 before anything is stored when the message carries an image and its model is
-    known not to take images (unknown models get the image; a refusal becomes a sentence)."""
+def check_attachments(hearth, session_id: str, ids: list, model: str | None) -> None:
+    """Before anything is stored: 413 over the size of a message's files, 400 when the
+    message carries an image and its model is known not to take images (an unknown model
+    gets the image; its refusal becomes a sentence)."""
     images = []
+    total = 0
     for attachment_id in ids:
         try:
             found = hearth.store.attachment(attachment_id)
         except (NotFound, InvalidInput):
             continue  # begin_run answers for it
+        total += found["size"]
         if is_image(found["type"]):
             images.append(found["name"])
+    if total > MAX_MESSAGE:
+        raise fail(
+            413,
+            "payload_too_large",
+            f"A message's files may add up to {MAX_MESSAGE // 1024**2} MB; these are"
+            f" {total / 1024**2:.0f} MB. Send some of them in another message.",
+        )
     if not images:
         return
     try:

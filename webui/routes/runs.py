@@ -6,7 +6,7 @@ import bottle
 
 from core.errors import InvalidInput
 from webui.http import fail, field, json_body, reply
-from webui.routes.attachments import refuse_images_for_blind_models
+from webui.routes.attachments import check_attachments
 from webui.sse import Holding, StreamSlots, stream
 
 
@@ -19,7 +19,7 @@ def install(app: bottle.Bottle, hearth) -> None:
         body = json_body()
         attached = field(body, "attachments", list)
         if attached:
-            refuse_images_for_blind_models(hearth, session_id, attached, field(body, "model", str))
+            check_attachments(hearth, session_id, attached, field(body, "model", str))
         run = runs.start(
             session_id,
             field(body, "content", str),

@@ -7,7 +7,7 @@ import re
 import bottle
 
 from webui.http import fail, field, json_body, no_content, query_int, reply
-from webui.routes import imports
+from webui.routes import context, imports
 from webui.workspace_notice import with_notice
 
 SESSION_FIELDS = {"title": str, "model": str, "workspace": str, "system_prompt": str}
@@ -52,7 +52,9 @@ def install(app: bottle.Bottle, hearth) -> None:
 
     @app.get("/api/sessions/<session_id>")
     def get_session(session_id: str):
-        return reply(noticed(store.get_session(session_id)))
+        session = store.get_session(session_id)
+        session["context"] = context.describe(hearth, session)
+        return reply(noticed(session))
 
     @app.route("/api/sessions/<session_id>", method="PATCH")
     def update_session(session_id: str):

@@ -23,6 +23,10 @@ _CONTEXT_PATTERNS = re.compile(
     r"|too many tokens|exceeds? the (available )?context|input is too long|reduce the length",
     re.IGNORECASE,
 )
+# A refusal of the images in a message (for a model Hearth did not know to be text-only).
+_IMAGE_PATTERNS = re.compile(
+    r"image|vision|multi-?modal|does not support (this )?content type", re.IGNORECASE
+)
 _MAX_SERVER_TEXT = 300
 
 
@@ -178,6 +182,14 @@ def _from_status(status: int, response: Any, body: Any, call: CallInfo) -> Provi
             call,
             status=status,
             retry_after=retry_after,
+        )
+    if status in (400, 415, 422) and _IMAGE_PATTERNS.search(_body_blob(body)):
+        return _redacted(
+            "bad_request",
+            f"{_the_model(call).capitalize()} on {call.provider} does not take images. Send"
+            f" the message without the image, or pick a model that reads images.{said}",
+            call,
+            status=status,
         )
     return _redacted(
         "bad_request",

@@ -1,0 +1,148 @@
+"""Each model's context window, in tokens.
+
+In order: the user's override (Settings ``context_windows``, by model name), what the provider
+said about the model (OpenRouter's and LM Studio's model lists, llama.cpp's ``/props``,
+Ollama's ``/api/show``, the built-in runtime's context size), then the table below of
+well-known hosted models. Unknown: None (the meter then shows tokens without a limit, and
+Hearth compacts only when the provider says the request was too long).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Longest matching prefix wins; names are matched without a "vendor/" prefix (OpenRouter's).
+KNOWN_WINDOWS: dict[str, int] = {
+    "gpt-5": 400_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-4o": 128_000,
+    "gpt-4-turbo": 128_000,
+    "gpt-4": 8_192,
+    "gpt-3.5-turbo": 16_385,
+    "o1": 200_000,
+    "o3": 200_000,
+    "o4-mini": 200_000,
+    "claude-": 200_000,
+    "gemini-1.5-pro": 2_097_152,
+    "gemini-1.5-flash": 1_048_576,
+    "gemini-2": 1_048_576,
+    "mistral-large": 131_072,
+    "mistral-small": 32_768,
+    "codestral": 256_000,
+    "deepseek-chat": 65_536,
+    "deepseek-reasoner": 65_536,
+    "llama-3.1": 131_072,
+    "llama-3.2": 131_072,
+    "llama-3.3": 131_072,
+    "llama3.1": 131_072,
+    "llama3.2": 131_072,
+    "llama3.3": 131_072,
+    "qwen2.5": 32_768,
+    "grok-": 131_072,
+}
+
+_reported: dict[tuple[str, str], int | None] = {}  # (base_url, model) -> what the server said
+_lock = threading.Lock()
+
+
+def known_window(model: str) -> int | None:
+    """The table's window for ``model`` (longest prefix), or None."""
+    name = model.rsplit("/", 1)[-1].lower()
+    best = max((p for p in KNOWN_WINDOWS if name.startswith(p)), key=len, default=None)
+    return KNOWN_WINDOWS[best] if best else None
+
+
+def window_for(
+    config: Any, model: str, overrides: Mapping[str, Any] | None = None, probe: bool = False
+) -> int | None:
+    """The window of ``model`` on the provider ``config``. ``probe`` lets it ask the server
+    (once per server and model in this process; never while answering a page load)."""
+    override = (overrides or {}).get(model)
+    if isinstance(override, int) and override > 0:
+        return override
+    kind = getattr(config, "kind", "")
+    if kind == "local":
+        import os
+
+        from core.agent.local.runtime import CONTEXT_ENV, DEFAULT_CONTEXT
+
+        try:
+            return int(float(os.environ.get(CONTEXT_ENV, DEFAULT_CONTEXT)))
+        except ValueError:
+            return DEFAULT_CONTEXT
+    key = (str(getattr(config, "base_url", "") or ""), model)
+    with _lock:
+        known = key in _reported
+        reported = _reported.get(key)
+    if not known and probe and kind == "openai":
+        reported = _probe(config, model)
+        with _lock:
+            _reported[key] = reported
+    return reported or known_window(model)
+
+
+def remember_window(base_url: str, model: str, tokens: int | None) -> None:
+    """Keep a window a provider reported (a model list read elsewhere, a test)."""
+    with _lock:
+        _reported[(base_url, model)] = tokens
+
+
+def _probe(config: Any, model: str) -> int | None:
+    """Ask an OpenAI-compatible server for the model's context length; None if it does not
+    say. Each known shape is tried with a short timeout; failures are quiet."""
+    import httpx
+
+    base = str(config.base_url or "").rstrip("/")
+    root = base[: -len("/v1")] if base.endswith("/v1") else base
+    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+    tries: list[tuple[str, str, Any]] = []
+    if "openrouter.ai" in base:
+        tries.append(("GET", f"{base}/models", None))
+    else:
+        tries += [
+            ("GET", f"{root}/props", None),  # llama.cpp
+            ("POST", f"{root}/api/show", {"model": model}),  # Ollama
+            ("GET", f"{root}/api/v0/models/{model}", None),  # LM Studio
+        ]
+    try:
+        with httpx.Client(timeout=2.0, headers=headers) as client:
+            for method, url, body in tries:
+                try:
+                    answer = client.request(method, url, json=body)
+                    if answer.status_code != 200:
+                        continue
+                    found = _context_length(answer.json(), model)
+                except (httpx.HTTPError, ValueError):
+                    continue
+                if found:
+                    return found
+    except Exception:  # a window is a nicety: never fail a turn over it
+        log.debug("could not ask %s for the context window of %s", base, model, exc_info=True)
+    return None
+
+
+def _context_length(data: Any, model: str) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("data"), list):  # OpenRouter's model list
+        for entry in data["data"]:
+            if isinstance(entry, dict) and entry.get("id") == model:
+                return _positive(entry.get("context_length"))
+        return None
+    settings = data.get("default_generation_settings")
+    if isinstance(settings, dict):  # llama.cpp /props
+        return _positive(settings.get("n_ctx"))
+    if isinstance(data.get("model_info"), dict):  # Ollama /api/show
+        for name, value in data["model_info"].items():
+            if name.endswith(".context_length"):
+                return _positive(value)
+    return _positive(data.get("max_context_length"))  # LM Studio
+
+
+def _positive(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
