@@ -10,6 +10,7 @@ import bottle
 
 from core.agent.approvals import ApprovalBroker
 from core.paths import Paths
+from core.runs.checkpointer import DEFAULT_INTERVAL_S
 from core.runs.manager import RunManager
 from core.settings import Settings
 from core.store import Store
@@ -83,7 +84,7 @@ def create_app(
     approvals: Any = None,
     agent: Any = None,
     hosts: tuple[str, ...] = (),
-    checkpoint_interval: float = 1.0,
+    checkpoint_interval: float = DEFAULT_INTERVAL_S,
     env: dict[str, str] | None = None,
 ) -> HearthApp:
     """Build the app over ``paths``' data. Anything not given is built from the real parts."""

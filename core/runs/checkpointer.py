@@ -20,7 +20,10 @@ from core.store import Store
 
 log = logging.getLogger(__name__)
 
-DEFAULT_INTERVAL_S = 1.0
+# The contract keeps everything streamed until one second before a crash; a tick of 0.8 s
+# leaves room for the save itself and a busy machine (the soak measured up to 0.98 s lost
+# at a 1.0 s tick).
+DEFAULT_INTERVAL_S = 0.8
 MAX_ERROR = 4000
 
 OnCheckpoint = Callable[[Pending], None]

@@ -12,7 +12,7 @@ from typing import Any
 from core import memory
 from core.cancel import CancelToken
 from core.errors import Conflict, InvalidInput, StoreError
-from core.runs.checkpointer import CheckpointLoop, checkpoint
+from core.runs.checkpointer import DEFAULT_INTERVAL_S, CheckpointLoop, checkpoint
 from core.runs.durable import run_durably
 from core.runs.events import EventLog
 from core.runs.live_run import LiveRun
@@ -57,7 +57,7 @@ class RunManager:
         self,
         store: Store,
         agent: Agent,
-        checkpoint_interval: float = 1.0,
+        checkpoint_interval: float = DEFAULT_INTERVAL_S,
         retention: float = RETENTION_S,
     ) -> None:
         self.store = store
