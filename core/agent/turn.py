@@ -151,6 +151,10 @@ class _Turn:
                     raise self._too_long(err) from err
                 retried = True
                 before = len(history)
+                # The server's window is smaller than what was sent, whatever Hearth thought.
+                if self.estimated and self.budget is not None:
+                    smaller = int(self.estimated * 0.6)
+                    self.budget.window = min(self.budget.window or smaller, smaller)
                 history = self.compact(history, force=True)
                 if len(history) == before:
                     raise self._too_long(err) from err
@@ -224,6 +228,8 @@ class _Turn:
         except ProviderError as err:
             if err.kind == "cancelled" or self.cancel.is_set():
                 raise _Cancelled from err
+            if err.kind == "context_too_long":
+                raise self._too_long(err) from err
             raise ProviderError(
                 err.kind,
                 f"Hearth tried to summarise the oldest turns to fit the context window, but the "
