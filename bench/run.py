@@ -18,6 +18,7 @@ BENCHMARKS = [
     ("Search (20,000 sessions × 20 messages)", "bench.search_bench"),
     ("Server (hearth serve)", "bench.server_bench"),
     ("Import (2,000 ChatGPT conversations into hearth serve)", "bench.import_bench"),
+    ("Attachments (a 20 MB PDF into hearth serve)", "bench.attachments_bench"),
     ("Versions (1,000 shown messages, 200 branches, hearth serve)", "bench.versions_bench"),
     ("MCP servers (lazy start, call overhead)", "bench.mcp_bench"),
     ("Endurance (one hearth serve, a long day)", "bench.endurance_bench"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zipfile
 import zlib
@@ -25,8 +26,12 @@ def png(width: int = 2, height: int = 2) -> bytes:
     )
 
 
-def pdf(pages: list[str] | None = None, *, streams: list[bytes] | None = None) -> bytes:
-    """A PDF with one page per text (Helvetica), or with the given raw content streams."""
+def pdf(
+    pages: list[str] | None = None, *, streams: list[bytes] | None = None, padding: int = 0
+) -> bytes:
+    """A PDF with one page per text (Helvetica), or with the given raw content streams;
+    ``padding`` adds that many bytes of random image-like streams no page draws (the bulk
+    of a real scanned or illustrated PDF)."""
     if streams is None:
         streams = [
             zlib.compress(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
@@ -48,6 +53,14 @@ def pdf(pages: list[str] | None = None, *, streams: list[bytes] | None = None) -
         objects.append(
             f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode()
             + stream
+            + b"\nendstream"
+        )
+    for start in range(0, padding, 1024 * 1024):
+        blob = os.urandom(min(1024 * 1024, padding - start))
+        objects.append(
+            f"<< /Type /XObject /Subtype /Image /Width 1 /Height {len(blob) // 3} /ColorSpace"
+            f" /DeviceRGB /BitsPerComponent 8 /Length {len(blob)} >>\nstream\n".encode()
+            + blob
             + b"\nendstream"
         )
     out = io.BytesIO()
