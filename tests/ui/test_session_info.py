@@ -95,3 +95,21 @@ def test_a_workspace_that_cannot_be_used_says_why(browser, server):
     notice.get_by_role("button", name="Ignore").click()
     expect(page.locator(".import-review")).to_have_count(0)
     page.context.close()
+
+
+def test_a_chat_can_be_switched_to_chat_only_and_back(browser, server):
+    made = server.new_session(title="Small talk")
+    page = open_session(browser, server, made["id"])
+    switch = page.get_by_role("switch", name="Tools")
+    expect(switch).to_be_checked()
+    switch.click()
+    expect(switch).not_to_be_checked()
+    expect(switch).to_be_enabled()
+    assert server.api.get(f"/api/sessions/{made['id']}").json()["tools_enabled"] is False
+    page.reload()
+    page.wait_for_selector("#session-info:not([hidden])")
+    expect(page.get_by_role("switch", name="Tools")).not_to_be_checked()
+    page.get_by_role("switch", name="Tools").click()
+    expect(page.get_by_role("switch", name="Tools")).to_be_checked()
+    assert server.api.get(f"/api/sessions/{made['id']}").json()["tools_enabled"] is True
+    page.context.close()

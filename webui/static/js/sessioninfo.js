@@ -1,6 +1,7 @@
 // Under the chat header: where the open session's agent works and what it is told (its
 // workspace folder and system prompt), and, for an imported chat, what the file asked for,
 // which is not used until the user has seen it and chosen.
+import { api } from "./api.js";
 import { reveal, revealBlock } from "./reveal.js";
 import { state } from "./state.js";
 import { toast } from "./toasts.js";
@@ -18,7 +19,9 @@ export function drawSessionInfo(session) {
   if (!session) return;
   const review = session.import_review;
   if (review) bar.append(reviewNotice(session, review));
-  bar.append(facts(session, Boolean(review)));
+  const row = h("div.session-row", {}, facts(session, Boolean(review)));
+  if (!review) row.append(toolsSwitch(session));
+  bar.append(row);
   if (session.workspace_notice) bar.append(h("p.workspace-notice", { role: "note" }, session.workspace_notice));
 }
 
@@ -45,6 +48,27 @@ function facts(session, underReview) {
   if (shown) details.append(revealBlock(shown, { label: "System prompt", className: "info-prompt" }).el);
   else details.append(h("p.info-note", {}, "Hearth's own prompt: it names the workspace and today's date and explains the tools."));
   return details;
+}
+
+// "Chat only": this chat's model is offered no tools (a small model, or a plain conversation).
+function toolsSwitch(session) {
+  const box = h("input", { type: "checkbox", role: "switch", checked: session.tools_enabled !== false });
+  const label = h("label.tools-switch", {}, box, " Tools");
+  label.title = "Off: this chat is chat only; its model gets no tools and a short prompt";
+  box.addEventListener("change", async () => {
+    box.disabled = true;
+    try {
+      const updated = await api.updateSession(session.id, { tools_enabled: box.checked });
+      if (state.sessionId !== session.id) return;
+      state.session = { ...state.session, ...updated };
+      drawSessionInfo(state.session);
+    } catch (err) {
+      box.checked = !box.checked;
+      box.disabled = false;
+      toast(err.message, { timeout: 8000 });
+    }
+  });
+  return label;
 }
 
 function reviewNotice(session, review) {
