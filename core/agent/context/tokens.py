@@ -69,7 +69,9 @@ def calibrate(provider_key: str, estimated: int, reported: int) -> None:
     """A request estimated at ``estimated`` tokens was reported as ``reported``."""
     if estimated < 50 or reported <= 0:
         return  # too small to say anything about the tokenizer
-    seen = min(3.0, max(0.33, reported / estimated))
+    seen = reported / estimated
+    if not 0.5 <= seen <= 2.5:
+        return  # not a tokenizer's difference: a cache hit left out, or a server's made-up count
     with _factors_lock:
         old = _factors.get(provider_key)
         _factors[provider_key] = seen if old is None else old * 0.7 + seen * 0.3

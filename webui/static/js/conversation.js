@@ -2,6 +2,7 @@
 // streams (resumed from the last event id), scrolling that follows only a reader at the bottom.
 import { api } from "./api.js";
 import { attachmentsView } from "./attachments.js";
+import { drawContextMeter, summaryBlock } from "./context.js";
 import { wireCopyButtons } from "./markdown.js";
 import { drawSessionInfo } from "./sessioninfo.js";
 import { emit, on, setLive, state } from "./state.js";
@@ -72,9 +73,9 @@ function groupMessages(messages) {
   const groups = [];
   let current = null;
   for (const message of messages) {
-    if (message.role === "user") {
+    if (message.role === "user" || message.role === "summary") {
       current = null;
-      groups.push({ user: message });
+      groups.push(message.role === "user" ? { user: message } : { summary: message });
     } else {
       if (!current) {
         current = { assistant: [], answersQuestion: Boolean(groups.at(-1)?.user) };
@@ -88,6 +89,7 @@ function groupMessages(messages) {
 
 function drawGroup(group) {
   if (group.user) return userTurn(group.user);
+  if (group.summary) return summaryBlock(group.summary);
   const turn = newTurn();
   turn.setMessages(group.assistant[0], group.assistant.at(-1), { answersQuestion: group.answersQuestion });
   for (const message of group.assistant) {
@@ -126,6 +128,7 @@ function drawEarlier() {
 export function showSession(session, { keepScroll = false } = {}) {
   stopFollowing();
   drawSessionInfo(session);
+  drawContextMeter(session);
   const previousTop = scroller.scrollTop;
   const drawnBefore = list.querySelectorAll(".turn").length;
   list.replaceChildren();

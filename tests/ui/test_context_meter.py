@@ -1,0 +1,47 @@
+"""The context meter in a real browser: used / window with what takes the space, a warning
+near the threshold, and Compact now, whose summary shows as a marked block after the turns."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.ui.conftest import shoot
+
+
+def send(page, text: str) -> None:
+    page.fill("#composer-input", text)
+    page.keyboard.press("Enter")
+
+
+def test_the_meter_warns_and_compact_now_adds_a_summary_block(page, server, fake):
+    server.api.patch("/api/settings", json={"context_windows": {"fake-model": 4_000}})
+    for n in range(3):
+        fake.reply(text=f"Answer {n}: " + "the owl watched the field all night. " * 30)
+        send(page, f"Question {n} about owls")
+        page.wait_for_selector(f".turn.assistant[data-status=completed] >> text=Answer {n}")
+
+    meter = page.locator("#context-meter")
+    expect(meter).to_be_visible()
+    expect(meter.locator(".context-label")).to_contain_text("/ 4.0k")
+    expect(meter).to_have_class("menu context-meter warn")
+    meter.locator("summary").click()
+    expect(meter.locator(".context-parts")).to_contain_text("System prompt and tools")
+    expect(meter.locator(".context-parts")).to_contain_text("Messages")
+    expect(meter.locator(".context-note")).to_contain_text("Nearly full")
+    shoot(page, "context-meter-open")
+
+    fake.reply(text="The user asked about owls twice; each answer described an owl at night.")
+    page.click("#compact-now")
+    block = page.locator(".summary-block[data-status=complete]")
+    expect(block).to_contain_text("owl at night")
+    expect(block).to_contain_text("Summary of the earlier turns")
+    # the summary comes after the turns it covers, and every original is still shown
+    expect(page.locator(".turn.user")).to_have_count(3)
+    order = page.evaluate(
+        "[...document.querySelectorAll('#messages > *')].map(e =>"
+        " e.classList.contains('summary-block') ? 'S' : e.classList.contains('user') ? 'U' : 'A'"
+        ").join('')"
+    )
+    assert order == "UAUAUAS", order
+    expect(meter).not_to_have_class("menu context-meter warn")
+    shoot(page, "context-summary-block")
