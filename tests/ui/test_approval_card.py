@@ -141,3 +141,22 @@ def test_long_content_scrolls_and_states_its_length(page, fake):
     assert scrolls
     expect(card.locator(".call-warning")).to_contain_text("1 invisible or unusual character")
     deny(page, card)
+
+
+def test_allow_always_can_be_kept_to_the_folder_a_file_tool_works_in(page, fake, server):
+    card = ask(page, fake, "write_file", {"path": "notes/today.md", "content": "hello"})
+    narrow = card.get_by_role("button", name="Allow always in notes")
+    expect(narrow).to_be_visible()
+    narrow.click()
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    grants = server.api.get("/api/grants").json()["grants"]
+    mine = [g for g in grants if g["tool"] == "write_file"]
+    assert len(mine) == 1 and mine[0]["path_prefix"].endswith("/notes"), grants
+    server.api.delete(f"/api/grants/{mine[0]['id']}")
+
+
+def test_a_call_on_the_workspace_itself_offers_no_narrower_grant(page, fake):
+    card = ask(page, fake, "write_file", {"path": "top.md", "content": "hello"})
+    expect(card.get_by_role("button", name="Allow always", exact=True)).to_be_visible()
+    expect(card.get_by_role("button", name="Allow always in")).to_have_count(0)
+    deny(page, card)

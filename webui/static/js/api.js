@@ -52,7 +52,8 @@ export const api = {
   cancelRun: (id) => request("POST", `/api/runs/${enc(id)}/cancel`, {}),
   pendingApprovals: (sessionId) =>
     request("GET", `/api/approvals${sessionId ? `?session_id=${enc(sessionId)}` : ""}`),
-  decide: (approvalId, decision) => request("POST", `/api/approvals/${enc(approvalId)}`, { decision }),
+  decide: (approvalId, decision, pathPrefix) =>
+    request("POST", `/api/approvals/${enc(approvalId)}`, pathPrefix ? { decision, path_prefix: pathPrefix } : { decision }),
   getSettings: () => request("GET", "/api/settings"),
   updateSettings: (body) => request("PATCH", "/api/settings", body),
   providers: () => request("GET", "/api/providers"),

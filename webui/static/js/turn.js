@@ -257,12 +257,27 @@ function inlineCode(text) {
     (i % 2 ? h("code", {}, reveal(part, { mode: "command" }).fragment) : reveal(part, { mode: "text" }).fragment));
 }
 
+// A file tool's grant can be kept to the folder it works in: "Allow always in `src`".
+function grantFolder(data) {
+  const path = data.server ? null : data.arguments?.path;
+  if (typeof path !== "string" || !path.trim()) return null;
+  const clean = path.trim().replace(/\/+$/, "");
+  if (data.tool === "list_directory" || data.tool === "search_files") return clean || ".";
+  const cut = clean.lastIndexOf("/");
+  return cut > 0 ? clean.slice(0, cut) : ".";
+}
+
 function approvalCard(data, onChange) {
   const result = h("p.approval-result", { role: "status" });
+  const folder = grantFolder(data);
   const buttons = h("div.approval-actions", {},
     h("button.primary", { type: "button", dataset: { decision: "allow" } }, "Allow"),
     h("button", { type: "button", dataset: { decision: "allow_session" } }, "Allow for this session"),
     h("button", { type: "button", dataset: { decision: "allow_always" } }, "Allow always"),
+    folder && folder !== "."
+      ? h("button", { type: "button", dataset: { decision: "allow_always", folder } },
+        "Allow always in ", h("code", {}, reveal(folder, { mode: "command" }).fragment))
+      : null,
     h("button.danger", { type: "button", dataset: { decision: "deny" } }, "Deny"));
   const view = callView(data.tool, data.arguments);
   const el = h("section.approval.pending", { "aria-label": `Approval needed: ${data.tool}` },
@@ -290,8 +305,8 @@ function approvalCard(data, onChange) {
     const decision = target.dataset.decision;
     for (const b of buttons.querySelectorAll("button")) b.disabled = true;
     try {
-      await api.decide(data.approval_id, decision);
-      card.settle(DECISION_TEXT[decision]);
+      await api.decide(data.approval_id, decision, target.dataset.folder);
+      card.settle(target.dataset.folder ? `Allowed always in ${target.dataset.folder} (revoke in Settings)` : DECISION_TEXT[decision]);
     } catch (err) {
       if (err.status === 404) card.settle("No longer waiting");
       else {
