@@ -66,6 +66,21 @@ def link_attachments(
     return shown
 
 
+def link_kept_attachments(conn: sqlite3.Connection, message_id: str, ids: list[str]) -> None:
+    """An imported message's attachments: those this store holds (an export of this Hearth,
+    or files the import brought in); the others are left out."""
+    kept = []
+    for attachment_id in ids[:MAX_PER_MESSAGE]:
+        try:
+            check_id(attachment_id, "attachment id")
+        except InvalidInput:
+            continue
+        if conn.execute("SELECT 1 FROM attachments WHERE id = ?", (attachment_id,)).fetchone():
+            kept.append(attachment_id)
+    if kept:
+        link_attachments(conn, message_id, kept)
+
+
 class AttachmentsMixin:
     db: Any
     paths: Any

@@ -16,6 +16,7 @@ from core import clock
 from core.errors import Conflict, InvalidInput
 from core.ids import new_id
 from core.store import records
+from core.store.attachments import link_kept_attachments
 from core.store.database import Database
 from core.store.importers.tree import parents_first
 from core.store.sessions import require_session
@@ -213,7 +214,7 @@ def _tree(
     position = {k: i for i, k in enumerate(keys)}
     by_key = dict(zip(keys, every, strict=True))
     ordered = [
-        (key, records.message({**by_key[key], "id": None}), parent)
+        (key, _with_attachments(records.message({**by_key[key], "id": None}), by_key[key]), parent)
         for key, parent in parents_first(parent_of, position.__getitem__)
     ]
     leaf = keys[len(messages) - 1] if messages else None
@@ -250,10 +251,21 @@ def _insert_tree(
                 ids.get(parent) if parent is not None else None,
             ),
         )
+        if message.get("attachments"):
+            link_kept_attachments(conn, message["id"], message["attachments"])
     shown = ids.get(leaf) if leaf is not None else None
     if shown is None and ordered:
         shown = ordered[-1][1]["id"]
     conn.execute("UPDATE sessions SET shown_leaf_id = ? WHERE id = ?", (shown, session_id))
+
+
+def _with_attachments(checked: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The checked message, with the attachment ids a user message of the export names."""
+    attached = given.get("attachments")
+    if checked["role"] == "user" and isinstance(attached, list):
+        ids = [a.get("id") for a in attached if isinstance(a, dict)]
+        checked["attachments"] = [i for i in ids if isinstance(i, str)]
+    return checked
 
 
 def _is_dict(value: Any) -> bool:

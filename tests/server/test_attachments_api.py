@@ -4,6 +4,9 @@ hostile files, limits, downloads that are never live documents, and a crash in b
 from __future__ import annotations
 
 import base64
+import io
+import json
+import zipfile
 from urllib.parse import quote
 
 from tests.fakes import FakeAnthropicServer
@@ -251,3 +254,73 @@ def test_a_message_whose_files_add_up_past_the_limit_is_413(server):
     )
     assert answer.status_code == 413 and "50 MB" in answer.json()["error"]["message"]
     assert server.session(session["id"])["messages"] == []
+
+
+def test_export_as_a_zip_carries_the_files_and_import_restores_them(server, start_server, fake):
+    session = server.new_session()
+    image = uploaded(server, files.png(), "dot.png", "image/png")
+    doc = uploaded(server, files.pdf(["Exported text"]), "e.pdf", "application/pdf")
+    fake.reply(text="Both seen.")
+    run_to_end(server, session["id"], "keep these", attachments=[image["id"], doc["id"]])
+    exported = server.client.get(f"/api/sessions/{session['id']}/export?format=zip")
+    assert exported.status_code == 200
+    assert exported.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        assert sorted(archive.namelist()) == sorted(
+            ["session.json", f"attachments/{image['id']}", f"attachments/{doc['id']}"]
+        )
+
+    elsewhere = start_server(fake=None)
+    answer = elsewhere.client.post(
+        "/api/sessions/import",
+        content=exported.content,
+        headers={"Content-Type": "application/zip"},
+    )
+    assert answer.status_code == 201, answer.text
+    user = answer.json()["messages"][0]
+    assert [(a["name"], a["type"], a["size"]) for a in user["attachments"]] == [
+        ("dot.png", "image/png", len(files.png())),
+        ("e.pdf", "application/pdf", doc["size"]),
+    ]
+    assert elsewhere.client.get(f"/api/attachments/{user['attachments'][0]['id']}").content == (
+        files.png()
+    )
+    # A JSON export (no files) imported into the same Hearth keeps pointing at its files.
+    data = server.client.get(f"/api/sessions/{session['id']}/export?format=json").json()
+    again = server.client.post("/api/sessions/import", json=data).json()
+    assert again["messages"][0]["attachments"][0]["id"] == image["id"]
+
+
+def test_an_imported_zip_cannot_smuggle_a_bomb_or_a_disguised_svg(start_server):
+    hearth = start_server(fake=None)
+    data = {
+        "format": "hearth.session",
+        "version": 1,
+        "session": {"title": "smuggled"},
+        "messages": [
+            {
+                "role": "user",
+                "content": "look",
+                "attachments": [
+                    {"id": "bomb", "name": "big.png", "type": "image/png", "size": 1},
+                    {"id": "svg", "name": "../x.png", "type": "image/png", "size": 1},
+                ],
+            }
+        ],
+    }
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("session.json", json.dumps(data))
+        archive.writestr("attachments/svg", files.SVG_WITH_SCRIPT)
+        with archive.open("attachments/bomb", "w", force_zip64=True) as member:
+            for _ in range(30):
+                member.write(b"\0" * (1024 * 1024))
+    answer = hearth.client.post(
+        "/api/sessions/import", content=body.getvalue(), headers={"Content-Type": "application/zip"}
+    )
+    assert answer.status_code == 201, answer.text
+    attached = answer.json()["messages"][0]["attachments"]
+    assert [(a["name"], a["type"]) for a in attached] == [("x.png", "image/svg+xml")]
+    got = hearth.client.get(f"/api/attachments/{attached[0]['id']}")
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["content-disposition"].startswith("attachment;")

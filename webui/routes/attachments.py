@@ -7,7 +7,11 @@ cannot read is refused now (415) rather than when the message is sent.
 
 from __future__ import annotations
 
+import json
 import logging
+import tempfile
+import zipfile
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import bottle
@@ -24,7 +28,7 @@ from core.agent.attachments.parts import text_of
 from core.agent.attachments.vision import takes_images
 from core.errors import InvalidInput, NotFound
 from core.store.attachments import TooLarge
-from webui.http import fail, reply
+from webui.http import MAX_BODY, BadJSON, fail, parse_json, reply
 
 log = logging.getLogger("hearth.attachments")
 
@@ -137,3 +141,115 @@ def check_attachments(hearth, session_id: str, ids: list, model: str | None) -> 
             f"The model {model_name} does not take images ({', '.join(images)}). Remove the"
             " image or pick a model that reads images.",
         )
+
+
+# --- a session exported with its files (a zip), and imported back ---------------------
+
+EXPORT_JSON = "session.json"
+EXPORT_FILES = "attachments/"
+MAX_IMPORTED_FILES = 1000
+
+
+def export_zip(hearth, session_id: str, name: str) -> bottle.HTTPResponse:
+    """``session.json`` (the JSON export) and ``attachments/<id>``: the files its messages
+    carry, stored as they are (images and PDFs are compressed already)."""
+    store = hearth.store
+    data = store.export_json(session_id)
+    seen: dict[str, dict] = {}
+    for message in data["messages"] + data["other_versions"]:
+        for attached in message.get("attachments") or ():
+            seen.setdefault(attached["id"], attached)
+    folder = Path(hearth.paths.cache)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = tempfile.TemporaryFile(dir=folder)
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(EXPORT_JSON, json.dumps(data, indent=1), zipfile.ZIP_DEFLATED)
+        for attachment_id in seen:
+            try:
+                found = store.attachment(attachment_id)
+            except NotFound:
+                continue
+            archive.write(found["path"], EXPORT_FILES + attachment_id, zipfile.ZIP_STORED)
+    size = out.tell()
+    out.seek(0)
+    return bottle.HTTPResponse(
+        out,
+        status=200,
+        headers={
+            "Content-Type": "application/zip",
+            "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="{name}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def import_zip(hearth, path: Path) -> dict | None:
+    """Import a session exported by ``export_zip``; None if the zip is not one. Each file is
+    kept again (its type found from its bytes, at most 25 MB inflated, files Hearth cannot
+    read left out) and the messages point at the new copies."""
+    store = hearth.store
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return None
+    with archive:
+        try:
+            info = archive.getinfo(EXPORT_JSON)
+        except KeyError:
+            return None
+        with archive.open(info) as member:
+            raw = member.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            raise fail(413, "payload_too_large", "The export's session.json is over 10 MB.")
+        try:
+            data = parse_json(raw)
+        except BadJSON as exc:
+            raise fail(400, "malformed_json", str(exc)) from None
+        if not isinstance(data, dict):
+            raise fail(400, "bad_request", "The export's session.json must be an object.")
+        messages = [
+            m
+            for m in (data.get("messages") or []) + (data.get("other_versions") or [])
+            if isinstance(m, dict) and isinstance(m.get("attachments"), list)
+        ]
+        named = {
+            a["id"]: a
+            for m in messages
+            for a in m["attachments"]
+            if isinstance(a, dict) and isinstance(a.get("id"), str)
+        }
+        copies: dict[str, str] = {}
+        files = [i for i in archive.infolist() if i.filename.startswith(EXPORT_FILES)]
+        for member_info in files[:MAX_IMPORTED_FILES]:
+            old = member_info.filename[len(EXPORT_FILES) :]
+            if old not in named:
+                continue
+            copy = _keep_imported(store, archive, member_info, named[old])
+            if copy is not None:
+                copies[old] = copy
+    for message in messages:
+        message["attachments"] = [
+            {**a, "id": copies[a["id"]]}
+            for a in message["attachments"]
+            if isinstance(a, dict) and a.get("id") in copies
+        ]
+    return store.import_json(data)
+
+
+def _keep_imported(store, archive: zipfile.ZipFile, info: zipfile.ZipInfo, meta: dict):
+    name = safe_name(str(meta.get("name") or "attachment"))
+    try:
+        with archive.open(info) as stream:
+            added = store.add_attachment(stream, name, "", limit=MAX_FILE)
+    except (InvalidInput, zipfile.BadZipFile, OSError, EOFError):
+        return None  # empty, too large or damaged: the message goes without it
+    found = store.attachment(added["id"])
+    try:
+        with found["path"].open("rb") as handle:
+            kind = sniff(handle.read(4096), name)
+    except Unreadable:
+        store.forget_attachment(added["id"])
+        return None
+    store.set_attachment_type(added["id"], kind)
+    return added["id"]

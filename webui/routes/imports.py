@@ -29,6 +29,7 @@ import bottle
 from core.errors import NotFound
 from core.ids import check_id
 from webui.http import MAX_BODY, MAX_IMPORT_BODY, BadJSON, fail, parse_json, reply
+from webui.routes.attachments import import_zip
 
 log = logging.getLogger("hearth.import")
 
@@ -162,6 +163,10 @@ class Importer:
         from core.store import importers  # ijson loads on the first import, not at start
 
         store = self.hearth.store
+        with_files = import_zip(self.hearth, path)  # a Hearth export with its attachments
+        if with_files is not None:
+            self.jobs.update(job, phase="done", imported=1)
+            return reply(with_files, 201)
         if importers.sniff(path) == "object":
             return self._hearth_export(path, job)
         if not self._one_at_a_time.acquire(blocking=False):

@@ -8,6 +8,7 @@ import bottle
 
 from webui.http import fail, field, json_body, no_content, query_int, reply
 from webui.routes import context, imports
+from webui.routes.attachments import export_zip
 from webui.workspace_notice import with_notice
 
 SESSION_FIELDS = {"title": str, "model": str, "workspace": str, "system_prompt": str}
@@ -78,10 +79,12 @@ def install(app: bottle.Bottle, hearth) -> None:
     @app.get("/api/sessions/<session_id>/export")
     def export_session(session_id: str):
         kind = bottle.request.query.get("format") or "markdown"
-        if kind not in ("markdown", "json"):
-            return fail(400, "invalid_input", "format must be markdown or json.")
+        if kind not in ("markdown", "json", "zip"):
+            return fail(400, "invalid_input", "format must be markdown, json or zip.")
         session = store.get_session(session_id, messages=False)
         name = _file_name(session["title"])
+        if kind == "zip":  # the JSON export with the files its messages carry
+            return export_zip(hearth, session_id, name)
         if kind == "json":
             data = store.export_json(session_id)
             response = reply(data)

@@ -20,7 +20,7 @@ import { $ } from "./view.js";
 
 const title = $("#chat-title");
 const messages = $("#messages");
-const exportButtons = [$("#export-md"), $("#export-json")];
+const exportButtons = [$("#export-md"), $("#export-json"), $("#export-zip")];
 let routeToken = 0;
 const starting = new Set(); // sessions whose POST .../runs is on its way
 
@@ -214,7 +214,7 @@ async function download(format) {
     const response = await fetch(`/api/sessions/${state.sessionId}/export?format=${format}`, { credentials: "same-origin" });
     if (!response.ok) throw new Error("Export failed.");
     const blob = await response.blob();
-    const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || `hearth.${format === "json" ? "json" : "md"}`;
+    const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || `hearth.${format === "markdown" ? "md" : format}`;
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = name;
@@ -291,6 +291,7 @@ async function boot() {
   });
   $("#export-md").addEventListener("click", () => { $("#export-menu").open = false; download("markdown"); });
   $("#export-json").addEventListener("click", () => { $("#export-menu").open = false; download("json"); });
+  $("#export-zip").addEventListener("click", () => { $("#export-menu").open = false; download("zip"); });
   $("#toggle-sidebar").prepend(icon("menu"));
   $("#toggle-sidebar").addEventListener("click", () => {
     const open = document.body.classList.toggle("sidebar-open");
