@@ -140,6 +140,8 @@ class RunsMixin:
                 target = tree.message_in(conn, session_id, edit)
                 if target["role"] != "user":
                     raise InvalidInput("Only a message you wrote can be edited.")
+                if attachments is None and target["attachments"]:  # the new version keeps them
+                    attachments = [a["id"] for a in json.loads(target["attachments"])]
                 tree.show(conn, session_id, target["parent_id"])
             elif regenerate is not None:
                 target = tree.message_in(conn, session_id, regenerate)

@@ -110,3 +110,18 @@ def test_a_fork_keeps_the_files_after_the_original_is_deleted(store: Store):
     store.delete_session(fork["id"])
     with pytest.raises(NotFound):
         store.attachment(image["id"])
+
+
+def test_an_edited_message_keeps_its_attachments_unless_given_others(store: Store):
+    session = store.create_session()
+    image = add(store, PNG)
+    first = store.begin_run(session["id"], "look", attachments=[image["id"]])
+    store.finish_run(first["run"]["id"], "completed", text="a dot")
+    edited = store.begin_run(session["id"], "look closer", edit=first["message"]["id"])
+    assert [a["id"] for a in edited["message"]["attachments"]] == [image["id"]]
+    store.finish_run(edited["run"]["id"], "completed", text="a red dot")
+    other = add(store, b"notes", "n.txt", "text/plain")
+    replaced = store.begin_run(
+        session["id"], "and this", edit=first["message"]["id"], attachments=[other["id"]]
+    )
+    assert [a["id"] for a in replaced["message"]["attachments"]] == [other["id"]]
