@@ -693,7 +693,14 @@ def _check_url(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > 2000:
         raise InvalidInput("A base URL must be text, like https://api.openai.com/v1.")
     url = value.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise InvalidInput(
+            f"{value[:80]!r} is not a base URL Hearth can read (check the host's brackets and"
+            " the port); it should look like http://127.0.0.1:11434/v1."
+        ) from None
     odd = _CONTROL.search(url) or " " in url
     if parts.scheme not in ("http", "https") or not parts.netloc or odd:
         raise InvalidInput(

@@ -559,7 +559,13 @@ def _check_url(value: Any) -> str:
     if not isinstance(value, str) or len(value) > 4000 or not value.strip():
         raise InvalidInput("Give the model's URL, starting with https://.")
     url = value.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise InvalidInput(
+            f"{url[:80]!r} is not a URL Hearth can read (check the host's brackets and the port)."
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", url):
         raise InvalidInput(f"{url[:80]!r} is not an http(s) URL.")
     return url
