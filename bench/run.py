@@ -21,6 +21,10 @@ BENCHMARKS = [
     ("Attachments (a 20 MB PDF into hearth serve)", "bench.attachments_bench"),
     ("Versions (1,000 shown messages, 200 branches, hearth serve)", "bench.versions_bench"),
     ("MCP servers (lazy start, call overhead)", "bench.mcp_bench"),
+    (
+        "Context (5,000-message session; token estimate vs SmolLM2's tokenizer)",
+        "bench.context_bench",
+    ),
     ("Endurance (one hearth serve, a long day)", "bench.endurance_bench"),
     ("Soak (SIGKILL at random moments)", "bench.soak_bench"),
     ("Built-in model (SmolLM2-135M in the runtime's child process)", "bench.local_model_bench"),

@@ -103,8 +103,11 @@ class Agent:
             ),
         )
         shown = str(workspace) if workspace else NO_WORKSPACE
-        images = takes_images(model_name, self.settings.paths.config)
-        history = with_parts(self.store, history, images)
+        history = with_parts(
+            self.store,
+            history,
+            lambda: takes_images(model_name, self.settings.paths.config, config, probe=True),
+        )
         window = window_for(config, model_name, values.get("context_windows"), probe=True)
         session_id = session["id"]
         budget = Budget(
@@ -151,7 +154,13 @@ class Agent:
         scale = tokens.factor(_provider_key(config)) if config is not None else 1.0
         threshold = values.get("context_threshold") or 0.8
         plan = plan_request(
-            history, system=system, tools=schemas, window=window, threshold=threshold, scale=scale
+            history,
+            system=system,
+            tools=schemas,
+            window=window,
+            threshold=threshold,
+            scale=scale,
+            build=False,
         )
         return {
             "used_tokens": plan.used_tokens,

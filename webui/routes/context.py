@@ -29,5 +29,5 @@ def describe(hearth: Any, session: dict[str, Any]) -> dict[str, Any]:
             return of(session, history)
         except Exception:  # the meter must never break reading a session
             log.exception("cannot measure the context of session %s", session.get("id"))
-    plan = plan_request(history, system="")
+    plan = plan_request(history, system="", build=False)
     return {"used_tokens": plan.used_tokens, "window_tokens": None, "parts": plan.parts}

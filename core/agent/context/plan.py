@@ -20,6 +20,9 @@ KEEP_SHARE = 0.3  # of the window: the recent turns a compaction keeps as they a
 TRIM_OVER = 2_000  # characters: longer old tool outputs are shortened when over threshold
 TRIM_HEAD, TRIM_TAIL = 800, 300
 KEEP_OUTPUTS = 2  # the latest tool outputs are never shortened
+TRIMMED_TOKENS = (TRIM_HEAD + TRIM_TAIL + 100) // 4  # what a shortened output weighs
+_COUNTS_KEPT = 500_000
+_counts: dict[tuple[str, int], int] = {}  # (message id, content length) -> tokens
 SUMMARY_HEADING = "Summary of the earlier part of this conversation (written by Hearth):"
 
 
@@ -39,7 +42,7 @@ def after_summary(history: Sequence[Mapping[str, Any]]) -> tuple[str | None, lis
     for at in range(len(history) - 1, -1, -1):
         message = history[at]
         if message.get("role") != "summary" or message.get("status") != "complete":
-            continue
+            continue  # (a summary is found from the end: usually within the last turns)
         covers = message.get("covers_id")
         for index in range(at, -1, -1):
             if history[index].get("id") == covers:
@@ -56,25 +59,75 @@ def plan_request(
     threshold: float = DEFAULT_THRESHOLD,
     scale: float = 1.0,
     force_compact: bool = False,
+    build: bool = True,
 ) -> Plan:
     """Plan the request that would answer ``history`` (the shown path). ``scale`` is the
-    provider's calibration factor; ``force_compact`` names a cover point whatever the size."""
-    from core.agent.turn import model_history
-
+    provider's calibration factor; ``force_compact`` names a cover point whatever the size.
+    The counting is done on the stored messages (each one's count kept by id), so it costs a
+    lookup a message; ``build`` False leaves ``messages`` empty (the meter needs no request)."""
     summary, rest = after_summary(history)
     full_system = f"{system}\n\n{SUMMARY_HEADING}\n{summary}" if summary else system
-    messages = model_history(rest)
     fixed = estimate_tokens(full_system) + schema_tokens(tools)
-    plan = Plan(messages, full_system, 0, window)
-    _count(plan, fixed, scale)
+    weights, outputs = _weights(rest)
+    plan = Plan([], full_system, 0, window)
+    _total(plan, fixed, weights, outputs, scale)
     limit = window * threshold if window else None
     if limit is not None and plan.used_tokens > limit:
-        plan.trimmed = trim_old_tool_outputs(messages)
-        _count(plan, fixed, scale)
+        for index in outputs[: max(0, len(outputs) - KEEP_OUTPUTS)]:
+            if len(str(rest[index].get("content") or "")) > TRIM_OVER:
+                weights[index] = TRIMMED_TOKENS
+                plan.trimmed += 1
+        _total(plan, fixed, weights, outputs, scale)
     if force_compact or (limit is not None and plan.used_tokens > limit):
         keep = (window or 0) * (KEEP_SHARE / 2 if force_compact else KEEP_SHARE)
-        plan.compact_covers = cover_point(rest, keep / scale)
+        plan.compact_covers = cover_point(rest, keep / scale, weights)
+    if build:
+        from core.agent.turn import model_history
+
+        plan.messages = model_history(rest)
+        if plan.trimmed:
+            trim_old_tool_outputs(plan.messages)
     return plan
+
+
+def _weights(rest: Sequence[Mapping[str, Any]]) -> tuple[list[int], list[int]]:
+    """Each message's count, and where the tool outputs are (one pass: this is the loop a
+    5,000-message session runs on every plan)."""
+    weights: list[int] = []
+    outputs: list[int] = []
+    kept = _counts.get
+    for index, message in enumerate(rest):
+        content = message.get("content")
+        found = kept((message.get("id"), len(content))) if isinstance(content, str) else None
+        weights.append(found if found is not None else stored_tokens(message))
+        if message.get("role") == "tool":
+            outputs.append(index)
+    return weights, outputs
+
+
+def stored_tokens(message: Mapping[str, Any]) -> int:
+    """A stored message's count, kept by its id and length (a Continue changes the text)."""
+    message_id = message.get("id")
+    if not message_id:
+        return message_tokens(message)
+    key = (message_id, len(str(message.get("content") or "")))
+    found = _counts.get(key)
+    if found is None:
+        found = message_tokens(message)
+        if len(_counts) > _COUNTS_KEPT:
+            _counts.clear()
+        _counts[key] = found
+    return found
+
+
+def _total(plan: Plan, fixed: int, weights: list[int], outputs: list[int], scale: float) -> None:
+    tool = sum(weights[i] for i in outputs)
+    plan.parts = {
+        "system_and_tools": round(fixed * scale),
+        "messages": round((sum(weights) - tool) * scale),
+        "tool_outputs": round(tool * scale),
+    }
+    plan.used_tokens = sum(plan.parts.values())
 
 
 def trim_old_tool_outputs(messages: list[dict[str, Any]], keep: int = KEEP_OUTPUTS) -> int:
@@ -96,25 +149,34 @@ def trim_old_tool_outputs(messages: list[dict[str, Any]], keep: int = KEEP_OUTPU
     return trimmed
 
 
-def cover_point(rest: Sequence[Mapping[str, Any]], keep_tokens: float) -> str | None:
+def cover_point(
+    rest: Sequence[Mapping[str, Any]], keep_tokens: float, weights: list[int] | None = None
+) -> str | None:
     """The last message a summary should cover so that what stays starts at a user message
     and weighs at most ``keep_tokens`` (the turn being answered always stays). None when
-    there is nothing before the last turn to summarise."""
-    stored = [m for m in rest if m.get("role") != "summary" and m.get("id")]
-    starts = [i for i, m in enumerate(stored) if m.get("role") == "user" and i > 0]
-    if not starts:
-        return None
+    there is nothing before the last turn to summarise. Walks back from the end only as far
+    as what stays."""
+    if weights is None:
+        weights = _weights(rest)[0]
     kept = 0
-    weights = [message_tokens(m) for m in stored]
-    chosen = starts[-1]
-    tail = len(stored)
-    for start in reversed(starts):
-        kept += sum(weights[start:tail])
-        tail = start
-        if kept > keep_tokens:
+    chosen = None
+    for index in range(len(rest) - 1, 0, -1):
+        role = rest[index].get("role")
+        if role == "summary":
+            continue
+        kept += weights[index]
+        if role != "user":
+            continue
+        if chosen is not None and kept > keep_tokens:
             break
-        chosen = start
-    return str(stored[chosen - 1]["id"])
+        chosen = index
+    if chosen is None:
+        return None
+    for index in range(chosen - 1, -1, -1):
+        message = rest[index]
+        if message.get("role") != "summary" and message.get("id"):
+            return str(message["id"])
+    return None
 
 
 def fit(
