@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.errors import Conflict, HearthError, NotFound, StoreError
+from core.errors import Conflict, NotFound, StoreError
 from core.runs.live_run import LiveRun, Pending
 from core.store import Store
 
@@ -73,14 +73,20 @@ def finish(store: Store, live: LiveRun, status: str, error: str | None = None) -
             raise
         except (Conflict, NotFound):  # closed already (recovered by another process)
             stored = []
-        except HearthError as exc:
-            log.error("run %s: the store refused its answer: %s", live.run_id, exc.message)
-            stored = store.finish_run(
-                live.run_id,
-                "failed",
-                pending.text[: 1024 * 1024],
-                error=f"Hearth could not store this answer as it came ({exc.message}).",
-            )
+        except Exception as exc:  # the content, not the store: never leave the run live
+            reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            log.error("run %s: the store refused its answer: %s", live.run_id, reason)
+            sentence = f"Hearth could not store this answer as it came ({reason})."[:MAX_ERROR]
+            try:
+                stored = store.finish_run(
+                    live.run_id, "failed", pending.text[: 1024 * 1024], error=sentence
+                )
+            except StoreError:
+                raise
+            except Exception:
+                log.exception("run %s: ending it failed with its text kept", live.run_id)
+                store.abandon_run(live.run_id, pending.text[: 1024 * 1024], sentence)
+                stored = []
         live.finished = True
         live.mark_saved(pending)
         return stored

@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from core import clock
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, HearthError, InvalidInput, NotFound
 from core.ids import check_id, new_id
 from core.store import records, summaries, tree
 from core.store.attachments import link_attachments
@@ -259,6 +259,26 @@ class RunsMixin:
             closed.append(run_id)
         return closed
 
+    def abandon_run(self, run_id: str, text: str, error: str) -> None:
+        """The last resort when a run's final save keeps failing on its content: end it
+        "failed" so its session is never jammed, keeping ``text`` as an assistant message if
+        even that can be stored (its staged steps stay in ``run_steps``, never deleted)."""
+        check_id(run_id, "run id")
+        when = clock.now()
+        try:
+            with self.db.write() as conn:
+                run = self._live_run(conn, run_id)
+                message = records.message(
+                    {"role": "assistant", "content": text, "status": "error", "error": error}
+                )
+                insert_message(conn, run["session_id"], message, run_id)
+                _mark_failed(conn, run_id, error, when)
+        except (Conflict, NotFound):
+            return
+        except HearthError:
+            with self.db.write() as conn:
+                _mark_failed(conn, run_id, error, when)
+
     def _live_run(self, conn: sqlite3.Connection, run_id: str) -> sqlite3.Row:
         run = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if run is None:
@@ -391,6 +411,14 @@ def _close(
         stored.insert(0, records.message_row(again))
     _end_run(conn, run, status, error)
     return stored
+
+
+def _mark_failed(conn: sqlite3.Connection, run_id: str, error: str, when: str) -> None:
+    conn.execute(
+        "UPDATE runs SET status = 'failed', ended_at = ?, updated_at = ?, error = ?,"
+        " partial_text = '', partial_reasoning = '' WHERE id = ? AND status = 'live'",
+        (when, when, error, run_id),
+    )
 
 
 def _end_run(conn: sqlite3.Connection, run: sqlite3.Row, status: str, error: str | None) -> None:
