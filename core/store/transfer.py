@@ -23,7 +23,12 @@ from core.store.sessions import require_session
 
 EXPORT_FORMAT = "hearth.session"
 EXPORT_VERSION = 1
-SPEAKERS = {"user": "You", "assistant": "Assistant", "tool": "Tool"}
+SPEAKERS = {
+    "user": "You",
+    "assistant": "Assistant",
+    "tool": "Tool",
+    "summary": "Summary of the turns above (Hearth)",
+}
 
 
 def _fence(text: str, info: str = "") -> str:

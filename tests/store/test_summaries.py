@@ -115,3 +115,14 @@ def test_an_interrupted_compaction_is_kept_but_never_taken_for_a_summary(paths):
         assert again.get_run(run["id"])["status"] == "completed"
     finally:
         again.close()
+
+
+def test_a_summary_is_exported_with_the_messages_it_covers(store):
+    session = store.create_session(title="exported")
+    first = store.append_message(session["id"], {"role": "user", "content": "hello there"})
+    store.add_summary(session["id"], "They said hello.", first["id"])
+    markdown = store.export_markdown(session["id"])
+    assert "hello there" in markdown and "They said hello." in markdown
+    assert markdown.index("hello there") < markdown.index("## Summary of the turns above")
+    exported = store.export_json(session["id"])
+    assert [m["role"] for m in exported["messages"]] == ["user", "summary"]
