@@ -131,10 +131,10 @@ def check_attachments(hearth, session_id: str, ids: list, model: str | None) -> 
         return
     try:
         session = hearth.store.get_session(session_id, messages=False)
-        _, model_name = hearth.settings.resolve(session, model)
+        config, model_name = hearth.settings.resolve(session, model)
     except Exception:  # no provider or no session: the run's own checks answer
         return
-    if takes_images(model_name, hearth.settings.paths.config) is False:
+    if takes_images(model_name, hearth.settings.paths.config, config, probe=True) is False:
         raise fail(
             400,
             "model_takes_no_images",

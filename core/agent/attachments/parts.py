@@ -8,7 +8,7 @@ images, else a line of text saying it was left out; a document is ``{"type": "te
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from core.agent.attachments.extract import document_text
@@ -17,16 +17,26 @@ from core.errors import NotFound
 
 
 def with_parts(
-    store: Any, history: Sequence[Mapping[str, Any]], images: bool | None
+    store: Any,
+    history: Sequence[Mapping[str, Any]],
+    images: bool | None | Callable[[], bool | None],
 ) -> list[dict[str, Any]]:
-    """``history`` with each user message's attachments loaded into ``parts``."""
+    """``history`` with each user message's attachments loaded into ``parts``. ``images``
+    says whether the model takes images (or is asked, once, when the first image comes)."""
+    answer: list[bool | None] = []
+
+    def takes() -> bool | None:
+        if not answer:
+            answer.append(images() if callable(images) else images)
+        return answer[0]
+
     out = []
     for message in history:
         attached = message.get("attachments") if message.get("role") == "user" else None
         if not attached:
             out.append(dict(message))
             continue
-        out.append({**message, "parts": [_part(store, a, images) for a in attached]})
+        out.append({**message, "parts": [_part(store, a, takes) for a in attached]})
     return out
 
 
@@ -44,14 +54,16 @@ def text_of(store: Any, found: Mapping[str, Any]) -> str:
     return text
 
 
-def _part(store: Any, attachment: Mapping[str, Any], images: bool | None) -> dict[str, Any]:
+def _part(
+    store: Any, attachment: Mapping[str, Any], takes: Callable[[], bool | None]
+) -> dict[str, Any]:
     name = attachment.get("name", "attachment")
     try:
         found = store.attachment(attachment.get("id"))
     except NotFound:
         return {"type": "text", "text": f"[Attached file {name}: no longer kept by Hearth.]"}
     if is_image(found["type"]):
-        if images is False:
+        if takes() is False:
             return {"type": "text", "text": f"[Image {name}: this model does not take images.]"}
         data = base64.b64encode(found["path"].read_bytes()).decode("ascii")
         return {"type": "image", "media_type": found["type"], "data": data}

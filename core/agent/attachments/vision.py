@@ -1,16 +1,31 @@
-"""Which models take images: a per-model override, else a table of well-known models.
+"""Which models take images: a per-model override, what the provider says, else a table.
 
 True: it takes images; False: it is known not to (a message with an image is refused before
 sending, naming the model); None: unknown (the image is sent, and a refusal from the
-provider becomes a sentence). The override is ``CONFIG/model_images.json``, an object of
-model name (as the model list shows it) to true or false.
+provider becomes a sentence). In order:
+
+1. ``CONFIG/model_images.json``, an object of model name (as the picker shows it) to
+   true or false;
+2. what an OpenAI-compatible server says of the model, asked once per server and model in
+   this process, only when an image is to be sent: OpenRouter's model list
+   (``architecture.input_modalities``), Ollama's ``/api/show`` (``capabilities``), LM
+   Studio's ``/api/v0/models/{model}`` (``type`` "vlm" or "llm"), llama.cpp's ``/props``
+   (``modalities.vision``);
+3. the table below of well-known models. The built-in model takes none.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+_said: dict[tuple[str, str], bool | None] = {}  # (base_url, model) -> what the server said
+_lock = threading.Lock()
 
 _TAKES = re.compile(
     r"(gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|chatgpt-4o|^o1$|^o1-20|^o3$|^o3-20|o3-pro|o4-mini"
@@ -26,10 +41,23 @@ _REFUSES = re.compile(
 )
 
 
-def takes_images(model: str, config_dir: Path | None = None) -> bool | None:
+def takes_images(
+    model: str, config_dir: Path | None = None, config: Any = None, probe: bool = False
+) -> bool | None:
     override = _override(model, config_dir)
     if override is not None:
         return override
+    if getattr(config, "kind", "") == "local":
+        return False  # the built-in model reads text only
+    if probe and getattr(config, "kind", "") == "openai":
+        said = provider_says(config, model)
+        if said is not None:
+            return said
+    return known(model)
+
+
+def known(model: str) -> bool | None:
+    """What the table says of ``model``."""
     bare = model.rsplit("/", 1)[-1]  # "openai/gpt-4o" as OpenRouter names it
     if _REFUSES.search(bare):
         return False
@@ -47,3 +75,65 @@ def _override(model: str, config_dir: Path | None) -> bool | None:
         return None
     value = table.get(model) if isinstance(table, dict) else None
     return value if isinstance(value, bool) else None
+
+
+def provider_says(config: Any, model: str) -> bool | None:
+    """What the server at ``config.base_url`` says (asked once per server and model)."""
+    key = (str(getattr(config, "base_url", "") or ""), model)
+    with _lock:
+        if key in _said:
+            return _said[key]
+    said = _ask(config, model)
+    with _lock:
+        _said[key] = said
+    return said
+
+
+def _ask(config: Any, model: str) -> bool | None:
+    import httpx
+
+    base = str(config.base_url or "").rstrip("/")
+    root = base[: -len("/v1")] if base.endswith("/v1") else base
+    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+    if "openrouter.ai" in base:
+        tries: list[tuple[str, str, Any]] = [("GET", f"{base}/models", None)]
+    else:
+        tries = [
+            ("POST", f"{root}/api/show", {"model": model}),  # Ollama
+            ("GET", f"{root}/api/v0/models/{model}", None),  # LM Studio
+            ("GET", f"{root}/props", None),  # llama.cpp
+        ]
+    try:
+        with httpx.Client(timeout=1.5, headers=headers) as client:
+            for method, url, body in tries:
+                try:
+                    answer = client.request(method, url, json=body)
+                    if answer.status_code != 200:
+                        continue
+                    found = _images_in(answer.json(), model)
+                except (httpx.HTTPError, ValueError):
+                    continue
+                if found is not None:
+                    return found
+    except Exception:  # a nicety: never fail a message over it
+        log.debug("could not ask %s whether %s takes images", base, model, exc_info=True)
+    return None
+
+
+def _images_in(data: Any, model: str) -> bool | None:
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("data"), list):  # OpenRouter's model list
+        for entry in data["data"]:
+            if isinstance(entry, dict) and entry.get("id") == model:
+                modalities = (entry.get("architecture") or {}).get("input_modalities")
+                return "image" in modalities if isinstance(modalities, list) else None
+        return None
+    if isinstance(data.get("capabilities"), list):  # Ollama /api/show
+        return "vision" in data["capabilities"]
+    if data.get("type") in ("vlm", "llm"):  # LM Studio
+        return data["type"] == "vlm"
+    modalities = data.get("modalities")  # llama.cpp /props
+    if isinstance(modalities, dict) and isinstance(modalities.get("vision"), bool):
+        return modalities["vision"]
+    return None

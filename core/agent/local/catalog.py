@@ -19,7 +19,7 @@ from typing import Any
 from core.errors import Conflict, InvalidInput, NotFound
 from core.settings.files import read_json, write_private_json
 
-from .gguf_header import NotGGUF, model_facts, read_gguf_header
+from .gguf_header import NotGGUF, model_facts_of
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +75,14 @@ def describe(path: Path, source: str) -> dict[str, Any]:
         "problem": None,
     }
     try:
-        record["size"] = path.stat().st_size
-        facts = model_facts(read_gguf_header(path))
+        facts = model_facts_of(path)
+        record["size"] = facts["size"]
     except FileNotFoundError:
         record["problem"] = f"The file {path} is no longer there."
         return record
     except NotGGUF as exc:
         record["problem"] = str(exc)
+        record["size"] = _size_or_none(path)
         return record
     except OSError as exc:
         record["problem"] = f"Hearth cannot read {path}: {exc.strerror or exc}."
@@ -94,6 +95,13 @@ def describe(path: Path, source: str) -> dict[str, Any]:
         memory_needed=memory_needed(record["size"], facts),
     )
     return record
+
+
+def _size_or_none(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def memory_needed(file_size: int, facts: dict[str, Any]) -> int:
@@ -154,10 +162,24 @@ class Catalog:
     def path_of(self, model_id: str) -> Path | None:
         """The file behind ``builtin/<file>`` (or a bare file name), None if none is listed."""
         file = model_id.split("/", 1)[1] if model_id.startswith(PROVIDER_ID + "/") else model_id
-        for model in self.list():
-            if model["file"] == file and model["problem"] is None:
-                return Path(model["path"])
+        for path in self._named(file):
+            try:
+                model_facts_of(path)  # read once per version of the file, then remembered
+            except (NotGGUF, OSError):
+                continue
+            return path
         return None
+
+    def _named(self, file: str) -> list[Path]:
+        """The files that may be the model called ``file``, in the order list() shows them."""
+        found: list[Path] = []
+        builtin = builtin_model_file()
+        if builtin is not None and builtin.name == file:
+            found.append(builtin)
+        if _SAFE_NAME.fullmatch(file) and (self.folder / file).is_file():
+            found.append(self.folder / file)
+        found += [p for p in self._added() if p.name == file]
+        return found[:1]
 
     def add(self, path_text: Any) -> dict[str, Any]:
         """Add a GGUF file the user picked, by its full path (the file is not copied)."""
@@ -171,7 +193,7 @@ class Catalog:
         if not path.is_file():
             raise InvalidInput(f"There is no file at {path}.")
         try:
-            read_gguf_header(path)
+            model_facts_of(path)
         except NotGGUF as exc:
             raise InvalidInput(str(exc)) from None
         except OSError as exc:

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .gguf_header import NotGGUF, model_facts, read_gguf_header
+from .gguf_header import NotGGUF, model_facts_of
 
 BUILTIN_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUILTIN_FOLDER = Path(__file__).resolve().parent / "builtin"
@@ -79,14 +79,14 @@ class LocalModel:
 
 def describe_model(path: Path) -> LocalModel:
     """Read ``path``'s header (no tensor is loaded); raises NotGGUF or OSError."""
-    facts = model_facts(read_gguf_header(path))
+    facts = model_facts_of(path)
     return LocalModel(
         path=path,
-        size=path.stat().st_size,
+        size=facts["size"],
         quantization=facts["quantization"],
         context_length=facts["context_length"],
         name=facts["name"],
-        tools=can_call_tools(path),
+        tools=path.name not in NO_TOOLS and facts["template_mentions_tools"],
     )
 
 
@@ -99,7 +99,6 @@ def can_call_tools(path: Path) -> bool:
     if path.name in NO_TOOLS:
         return False
     try:
-        template = read_gguf_header(path)["metadata"].get("tokenizer.chat_template")
+        return bool(model_facts_of(path)["template_mentions_tools"])
     except (NotGGUF, OSError):
         return False
-    return isinstance(template, str) and "tools" in template
