@@ -6,6 +6,12 @@ HTTP; ``"type": "sse"`` or a URL ending in ``/sse`` means legacy SSE), plus Hear
 ``"enabled"``. The values of ``env`` and ``headers`` are secrets (API keys, tokens): they are
 kept like provider keys (:class:`core.settings.Secrets`), the file holds only their names, and
 nothing hands them out except :meth:`McpConfig.launch` for starting the server.
+
+A secret belongs to where it is sent: when a server's command or arguments (stdio) or its URL
+(http) change, a value given as null ("keep it") is dropped instead, and the user enters it
+again, as with a provider's key. Secrets belong in ``env`` and ``headers``; a URL query or an
+argument is kept in clear in the file, and what the API shows masks the values that look
+like secrets (``?api_key=...``, ``--token X``, ``--password=X``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.errors import InvalidInput, NotFound
 
@@ -28,6 +34,8 @@ MAX_ARGS = 200
 _SERVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,47}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")
+_SECRET_WORD = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
+MASK = "********"
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _ENTRY_KEYS = {"command", "args", "env", "url", "headers", "type", "transport", "enabled"}
 # Keys other clients write that Hearth does not use; accepted and ignored on import.
@@ -56,9 +64,13 @@ class ServerConfig:
             "enabled": self.enabled,
         }
         if self.transport == "stdio":
-            out.update(command=self.command, args=list(self.args), env_keys=list(self.env_keys))
+            out.update(
+                command=self.command,
+                args=masked_args(self.args),
+                env_keys=list(self.env_keys),
+            )
         else:
-            out.update(url=self.url, header_keys=list(self.header_keys), sse=self.sse)
+            out.update(url=masked_url(self.url), header_keys=list(self.header_keys), sse=self.sse)
         return out
 
     def stored(self) -> dict[str, Any]:
@@ -103,14 +115,34 @@ class McpConfig:
             raise NotFound(f"No MCP server is called {name!r}.")
         return found
 
-    def put(self, name: str, entry: Any) -> ServerConfig:
-        """Add or replace the server ``name``; a secret given as null keeps the stored one."""
+    def find(self, name: str) -> ServerConfig | None:
+        with self._lock:
+            return self._servers.get(name) if isinstance(name, str) else None
+
+    def put(self, name: str, entry: Any) -> tuple[ServerConfig, list[str]]:
+        """Add or replace the server ``name``: (its config, the secrets dropped).
+
+        A secret given as null keeps the stored one, unless the server moved (another
+        command, arguments or URL): then it is dropped, and listed in the answer.
+        """
         name = check_name(name)
         with self._lock:
             old = self._servers.get(name)
             if old is None and len(self._servers) >= MAX_SERVERS:
                 raise InvalidInput(f"Hearth keeps at most {MAX_SERVERS} MCP servers.")
+            if old is not None:
+                entry = _unmasked(entry, old)
             config, secrets = parse_entry(name, entry, keep_enabled=old.enabled if old else True)
+            dropped: list[str] = []
+            if old is not None and moved(old, config):
+                dropped = [key for key, value in secrets.items() if value is None]
+                secrets = {key: value for key, value in secrets.items() if value is not None}
+                keys = tuple(secrets)
+                if config.transport == "stdio":
+                    config = ServerConfig(**{**config.__dict__, "env_keys": keys})
+                else:
+                    config = ServerConfig(**{**config.__dict__, "header_keys": keys})
+                self._drop_secrets(old)  # nothing of the old server's follows the new one
             kind = "env" if config.transport == "stdio" else "header"
             for key, value in secrets.items():
                 if value is None and not (old and self._secret(old, key) is not None):
@@ -121,11 +153,11 @@ class McpConfig:
             for key, value in secrets.items():
                 if value is not None:
                     self.secrets.set(_secret_id(name, config.transport, key), value)
-            if old is not None:
+            if old is not None and not dropped:
                 self._drop_secrets(old, keep=config)
             self._servers[name] = config
             self._save()
-            return config
+            return config, dropped
 
     def set_enabled(self, name: str, enabled: bool) -> ServerConfig:
         with self._lock:
@@ -178,7 +210,7 @@ class McpConfig:
         for name, entry in (entries if isinstance(entries, dict) else {}).items():
             try:
                 self._servers[check_name(name)] = _loaded(name, entry)
-            except (InvalidInput, TypeError, KeyError) as exc:
+            except (InvalidInput, TypeError, KeyError, ValueError) as exc:
                 log.warning("the MCP server %r in %s is not used: %s", name, self.file, exc)
 
     def _save(self) -> None:
@@ -191,6 +223,71 @@ class McpConfig:
                 "mcpServers": {name: c.stored() for name, c in self._servers.items()},
             },
         )
+
+
+def moved(old: ServerConfig, new: ServerConfig) -> bool:
+    """Whether ``new`` is another server than ``old``: what it runs or where it lives changed."""
+    if old.transport != new.transport:
+        return True
+    if old.transport == "stdio":
+        return (old.command, old.args) != (new.command, new.args)
+    return old.url != new.url
+
+
+def masked_url(url: str | None) -> str | None:
+    """``url`` with the values of secret-looking query parameters masked."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError:
+        return url
+    if not any(_SECRET_WORD.search(k) for k, _ in query) and not parts.password:
+        return url
+    shown = [(k, MASK if _SECRET_WORD.search(k) else v) for k, v in query]
+    netloc = parts.netloc
+    if parts.password:
+        netloc = f"{parts.username or ''}:{MASK}@{netloc.rpartition('@')[2]}"
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(shown, safe="*")))
+
+
+def masked_args(args: tuple[str, ...] | list[str]) -> list[str]:
+    """``args`` with secret-looking values masked: ``--token X``, ``--api-key=X``, ``KEY=X``."""
+    out: list[str] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            out.append(MASK)
+            hide_next = False
+            continue
+        name, equals, value = arg.partition("=")
+        if equals and value and _SECRET_WORD.search(name) and " " not in name:
+            out.append(f"{name}={MASK}")
+        elif arg.startswith("-") and _SECRET_WORD.search(arg):
+            out.append(arg)
+            hide_next = True
+        else:
+            out.append(masked_url(arg) if "://" in arg else arg)
+    return out
+
+
+def _unmasked(entry: Any, old: ServerConfig) -> Any:
+    """``entry`` with the masked values the API showed of ``old`` put back (an edit of what
+    the page showed keeps the real values)."""
+    if not isinstance(entry, Mapping):
+        return entry
+    entry = dict(entry)
+    if old.url and entry.get("url") == masked_url(old.url) and old.url != entry.get("url"):
+        entry["url"] = old.url
+    args = entry.get("args")
+    if isinstance(args, list) and len(args) == len(old.args):
+        shown = masked_args(old.args)
+        if all(a == s or (a == o) for a, s, o in zip(args, shown, old.args, strict=True)):
+            entry["args"] = [
+                o if a == s else a for a, s, o in zip(args, shown, old.args, strict=True)
+            ]
+    return entry
 
 
 def _secret_id(server: str, transport: str, key: str) -> str:
@@ -240,8 +337,19 @@ def parse_entry(
         )
         return config, env
     url = _text(entry["url"], f"the url of {name}", 2000).strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or not host
+        or " " in url
+    ):
         raise InvalidInput(f"The url of {name} must be an http(s) address, not {url!r}.")
     headers = _secrets(entry.get("headers"), _HEADER_NAME, f"headers of {name}", "header")
     kind = entry.get("type", entry.get("transport"))

@@ -5,7 +5,9 @@ session open in one task (the SDK's transports must be entered and left by the s
 until it is asked to stop or the server goes away. A stdio server's stderr goes to Hearth's
 log and its last lines are kept for the error shown in Settings; its end (stderr closing) is
 how a crash is noticed, at once. A server that crashed is started again after a backoff
-(1, 2, 4 ... 30 s; five times in a row at most, then it waits to be needed again).
+(1, 2, 4 ... 30 s; five times in a row at most, then it stays in error, saying so, until it
+is needed again or the user presses Connect). Failing to connect at all counts as a crash: a
+server that never comes up is tried six times, not forever.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ class ServerConnection:
         self._inflight: set[asyncio.Task] = set()
         self._restart: asyncio.Task | None = None
         self._crashes = 0
-        self._connected_at = 0.0
+        self._connected_at = 0.0  # when the current attempt connected; 0.0: it has not
+        self.restart_base = 1.0  # seconds before the first restart; doubled each time
+        self.gave_up = threading.Event()  # set when the restarts ran out
         self._gone_reason: str | None = None
         self.tools_changed = False
         self.stderr_done = threading.Event()  # the server's stderr closed: it is gone
@@ -74,7 +78,8 @@ class ServerConnection:
         if self._holder is None or self._holder.done():
             if self._restart is not None and not self._restart.done():
                 self._restart.cancel()
-            self._crashes = 0 if self.status != "error" else self._crashes
+            if self.status != "error" or self.gave_up.is_set():
+                self._crashes = 0  # asked for again: a fresh series of attempts
             self._start()
         assert self._ready is not None
         try:
@@ -89,6 +94,8 @@ class ServerConnection:
 
     def _start(self) -> None:
         self.status, self.error, self._gone_reason = "starting", None, None
+        self._connected_at = 0.0
+        self.gave_up.clear()
         self.stderr.clear()
         self._ready, self._stop, self._exited = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._holder = asyncio.get_running_loop().create_task(self._hold())
@@ -245,12 +252,19 @@ class ServerConnection:
             loop.call_soon_threadsafe(exited.set)
 
     def _schedule_restart(self) -> None:
-        if time.monotonic() - self._connected_at > STABLE_AFTER:
-            self._crashes = 0
+        connected = self._connected_at > 0.0
+        if connected and time.monotonic() - self._connected_at > STABLE_AFTER:
+            self._crashes = 0  # it ran well for a while: this crash starts a new series
         self._crashes += 1
         if self._crashes > MAX_RESTARTS:
+            self.error = (
+                f"{self.error or self.name + ' failed.'} Hearth tried {MAX_RESTARTS} restarts "
+                "and gave up; press Connect to try again."
+            )
+            log.warning("MCP server %s: no more restarts", self.name)
+            self.gave_up.set()
             return
-        delay = min(30.0, 2.0 ** (self._crashes - 1))
+        delay = min(30.0, self.restart_base * 2.0 ** (self._crashes - 1))
 
         async def later() -> None:
             await asyncio.sleep(delay)
