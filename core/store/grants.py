@@ -122,6 +122,15 @@ class GrantsMixin:
         if not gone:
             raise NotFound(f"No grant has the id {grant_id}.")
 
+    def forget_server(self, server: str) -> None:
+        """Drop every policy, grant and pin of the MCP server ``server`` (removed or
+        replaced: what the user allowed was another server's)."""
+        if not server:
+            return  # '' is Hearth's own tools
+        with self.db.write() as conn:
+            for table in ("grants", "tool_policies", "tool_pins"):
+                conn.execute(f"DELETE FROM {table} WHERE server = ?", (server,))  # noqa: S608
+
     # --- pins ---------------------------------------------------------------------------
 
     def tool_pin(self, server: str, tool: str) -> dict[str, Any] | None:

@@ -2,7 +2,10 @@
 Claude Desktop / Cursor config, and set each tool's policy (ask / allow / deny).
 
 Secrets (``env`` and ``headers`` values) are write-only: a server shows ``env_keys`` /
-``header_keys``, the names of the values it has; sending a name with null keeps its value.
+``header_keys``, the names of the values it has; sending a name with null keeps its value,
+unless the command, arguments or URL changed (then it is dropped: the answer's ``note`` says
+so). Secret-looking values in a URL's query or in args are masked in what is shown; they are
+kept in clear in mcp.json, so secrets belong in env and headers.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ def install(app: bottle.Bottle, hearth) -> None:
         found = getattr(hearth.agent, "mcp", None)
         if found is None:
             raise fail(503, "unavailable", "MCP servers are not available in this build.")
+        forget = hearth.approvals.forget_server
+        if forget not in found.forget_hooks:  # the session grants go with the server
+            found.forget_hooks.append(forget)
         return found
 
     @app.get("/api/mcp/servers")

@@ -13,13 +13,14 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from core.agent.tools.base import ToolError
 from core.cancel import on_cancel
 from core.errors import InvalidInput
 
-from .config import McpConfig, ServerConfig, check_name, parse_entry
+from .config import McpConfig, ServerConfig, check_name, moved, parse_entry
 from .connection import ServerConnection, ServerGone, connection_closed
 from .loop import McpLoop
 from .tool import McpTool, exposed_name
@@ -32,6 +33,7 @@ class McpHub:
     list_timeout = 10.0
     call_timeout = 120.0
     turn_wait = 20.0  # at most this long a turn waits for servers to start
+    restart_base = 1.0  # seconds before a failed server's first restart (then 2, 4, ...)
 
     def __init__(self, paths: Any, secrets: Any, ledger: Any = None) -> None:
         self.config = McpConfig(paths, secrets)
@@ -40,6 +42,9 @@ class McpHub:
         self._lock = threading.Lock()
         self._connections: dict[str, ServerConnection] = {}
         self._closed = False
+        # Called with a server's name when it is removed or replaced (another command or
+        # URL under the same name): whoever keeps approvals for it forgets them.
+        self.forget_hooks: list[Callable[[str], None]] = []
 
     # --- configuration -----------------------------------------------------------
 
@@ -70,9 +75,19 @@ class McpHub:
         return out
 
     def put(self, name: str, entry: Any) -> dict[str, Any]:
-        config = self.config.put(name, entry)
+        old = self.config.find(name)
+        config, dropped = self.config.put(name, entry)
+        if old is not None and moved(old, config):
+            self._forget(name)
         self._restart_if_running(config)
-        return self.server(name)
+        out = self.server(name)
+        if dropped:
+            out["note"] = (
+                f"The {'command' if config.transport == 'stdio' else 'address'} changed, so "
+                f"the stored {', '.join(dropped)} {'was' if len(dropped) == 1 else 'were'} "
+                "not kept: enter the value again if the new server needs it."
+            )
+        return out
 
     def set_enabled(self, name: str, enabled: bool) -> dict[str, Any]:
         config = self.config.set_enabled(name, enabled)
@@ -83,6 +98,15 @@ class McpHub:
         self.config.get(name)
         self._stop(name)
         self.config.remove(name)
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        """Drop the grants, policies and pins of ``name``: they were given to another
+        server (a replacement copying its tools must not run without asking)."""
+        if self.ledger is not None:
+            self.ledger.forget_server(name)
+        for hook in list(self.forget_hooks):
+            hook(name)
 
     def import_config(self, document: Any) -> dict[str, Any]:
         """Add the servers of a Claude Desktop / Cursor config, each whole or skipped."""
@@ -138,6 +162,8 @@ class McpHub:
         if not enabled or self._closed:
             return []
         connections = [self._connection(c.name) for c in enabled]
+        # A server whose restarts ran out waits for Connect (Settings says why).
+        connections = [c for c in connections if not c.gave_up.is_set()]
         future = self.loop.submit(self._list_all(connections))
         try:
             listed = future.result(self.turn_wait)
@@ -183,6 +209,7 @@ class McpHub:
                 )
                 self._connections[name] = connection
             connection.start_timeout = self.start_timeout
+            connection.restart_base = self.restart_base
             return connection
 
     # --- calls ------------------------------------------------------------------------
