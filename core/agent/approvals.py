@@ -104,7 +104,9 @@ class ApprovalBroker:
         self.ledger = ledger  # the store (GrantsMixin), or None: policies by default only
         self._lock = threading.Lock()
         self._pending: dict[str, _Approval] = {}  # insertion order = request order
-        self._granted: set[tuple[str, str]] = set()  # (session_id, tool)
+        # "allow for this session": (session_id, server, the tool's own name), server ''
+        # for a built-in tool; never the model-facing name, which may change with a reconnect.
+        self._granted: set[tuple[str, str, str]] = set()
 
     def request(
         self,
@@ -127,7 +129,8 @@ class ApprovalBroker:
         ``approval.requested`` and blocks until ``decide()``, ``cancel_run()`` or ``cancel``
         is set. ``extra`` holds the _Approval's optional fields (server, changed, pin...).
         """
-        if not always_ask and self._auto_allowed(session_id, tool):
+        key = (extra.get("server") or "", extra.get("server_tool") or tool)
+        if not always_ask and self._auto_allowed(session_id, key):
             return "allow"
         if cancel.is_set():
             return "cancelled"
@@ -189,7 +192,13 @@ class ApprovalBroker:
             prefix = self._checked_prefix(approval, decision, path_prefix)
             del self._pending[approval_id]
             if decision == "allow_session":
-                self._granted.add((approval.session_id, approval.tool))
+                self._granted.add(
+                    (
+                        approval.session_id,
+                        approval.server or "",
+                        approval.server_tool or approval.tool,
+                    )
+                )
             approval.outcome = decision
         answer: dict[str, Any] = {**approval.public(), "decision": decision}
         try:
@@ -248,7 +257,7 @@ class ApprovalBroker:
             allowed = (
                 policy == "allow"
                 or self._always(server, name, arguments, where)
-                or self._auto_allowed(session_id, tool.name)
+                or self._auto_allowed(session_id, (server, name))
             )
             if allowed:
                 self._pin(server, name, pin)
@@ -298,9 +307,8 @@ class ApprovalBroker:
             if prefix is None:
                 return True
             path = arguments.get("path")
-            if isinstance(path, str) and workspace is not None:
-                target = os.path.normpath(os.path.join(workspace, path))
-                if target == prefix or target.startswith(prefix.rstrip(os.sep) + os.sep):
+            if isinstance(path, str) and "\x00" not in path and workspace is not None:
+                if _inside_prefix(workspace, path, prefix, grant.get("workspace")):
                     return True
         return False
 
@@ -351,16 +359,29 @@ class ApprovalBroker:
         with self._lock:
             self._granted = {g for g in self._granted if g[0] != session_id}
 
-    def allowed_tools(self, session_id: str) -> list[str]:
-        """The tools the user allowed for the whole session, sorted."""
+    def forget_server(self, server: str) -> None:
+        """Drop every session's "allow for this session" grants for the MCP server
+        ``server`` (removed, or replaced by another command or URL)."""
+        if not server:
+            return
         with self._lock:
-            return sorted(tool for sid, tool in self._granted if sid == session_id)
+            self._granted = {g for g in self._granted if g[1] != server}
 
-    def _auto_allowed(self, session_id: str, tool: str) -> bool:
+    def allowed_tools(self, session_id: str) -> list[str]:
+        """The tools the user allowed for the whole session, sorted: a built-in tool by its
+        name, an MCP tool as ``server/tool``."""
+        with self._lock:
+            return sorted(
+                f"{server}/{tool}" if server else tool
+                for sid, server, tool in self._granted
+                if sid == session_id
+            )
+
+    def _auto_allowed(self, session_id: str, key: tuple[str, str]) -> bool:
         if self._policy() == "allow_all":
             return True
         with self._lock:
-            return (session_id, tool) in self._granted
+            return (session_id, *key) in self._granted
 
     def _settle(self, approval: _Approval, outcome: str) -> None:
         """Give ``approval`` its outcome unless it already has one, and wake its waiter."""
@@ -370,3 +391,24 @@ class ApprovalBroker:
             self._pending.pop(approval.approval_id, None)
             approval.outcome = outcome
         approval.answered.set()
+
+
+def _inside_prefix(workspace: str, path: str, prefix: str, granted_in: str | None) -> bool:
+    """Whether the file ``path`` (relative to ``workspace``) really lies under ``prefix``.
+
+    Compared on real paths, links followed as the file tools follow them (a link inside the
+    workspace is followed; ``docs/hooks -> ../.git/hooks`` puts ``docs/hooks/x`` in .git),
+    a path that does not exist yet by its nearest existing folder. The prefix must itself be
+    the folder it names: one that became a link since the grant matches nothing.
+    """
+    try:
+        target = os.path.realpath(os.path.join(workspace, path))
+        real_prefix = os.path.realpath(prefix)
+        base = granted_in or workspace
+        relative = os.path.relpath(os.path.normpath(prefix), os.path.normpath(base))
+        expected = os.path.normpath(os.path.join(os.path.realpath(base), relative))
+    except (OSError, ValueError):
+        return False
+    if relative.startswith(os.pardir) or real_prefix != expected:
+        return False
+    return target == real_prefix or target.startswith(real_prefix.rstrip(os.sep) + os.sep)
