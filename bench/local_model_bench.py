@@ -1,14 +1,22 @@
 """The built-in model: start, time to first token and tokens per second through Hearth's own
 provider path, memory with the model loaded and after the idle stop, Hearth's start with the
-runtime installed; and the same GGUF under llama-cpp-python's OpenAI-compatible server when
-that package is importable (it is not a dependency: it builds from source for minutes).
+runtime installed; and, in the same run, the same GGUF under llama-cpp-python's
+OpenAI-compatible server (the alternative users would pick), with the same prompt, answer
+length, context and thread count, then the two side by side.
 
-``python bench/local_model_bench.py``
+llama-cpp-python is never a dependency of Hearth (it builds llama.cpp from source for minutes):
+install it once in a venv of its own and point the bench at that venv's Python::
+
+    python3 -m venv /tmp/llamavenv
+    /tmp/llamavenv/bin/pip install 'llama-cpp-python[server]'
+    HEARTH_BENCH_LLAMA_CPP_PYTHON=/tmp/llamavenv/bin/python python bench/local_model_bench.py
+
+Without the variable its rows say they were skipped.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import os
 import socket
 import subprocess
 import sys
@@ -29,24 +37,30 @@ from core.agent.providers import ProviderConfig, TextDelta, Usage, make_provider
 PROMPT = [{"role": "user", "content": "Write three sentences about the sea."}]
 MAX_TOKENS = 64
 MB = 1024 * 1024
+LLAMA_CPP_PYTHON = "HEARTH_BENCH_LLAMA_CPP_PYTHON"
+# llama.cpp (so the built-in runtime) uses one thread per physical core by default;
+# llama-cpp-python's server defaults to half the logical CPUs. The same count for both.
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def stream_figures(provider) -> tuple[float, float]:
     """(seconds to the first token, tokens per second after it) for one answer."""
     begun = time.monotonic()
     first = None
-    tokens = 0
+    tokens = deltas = 0
     for event in provider.stream(PROMPT, model="m", options={"max_tokens": MAX_TOKENS}):
-        if isinstance(event, TextDelta) and first is None:
-            first = time.monotonic()
+        if isinstance(event, TextDelta):
+            first = first or time.monotonic()
+            deltas += 1
         if isinstance(event, Usage):
             tokens = event.output_tokens
     end = time.monotonic()
+    tokens = tokens or deltas  # a server that reports no usage streams one token a chunk
     first = first or end
     return first - begun, (tokens - 1) / (end - first) if end > first and tokens > 1 else 0.0
 
 
-def builtin_rows() -> list:
+def builtin_rows() -> tuple[list, dict]:
     model = builtin_model_path()
     runtime = Runtime(idle_seconds=3)
     provider = LocalProvider(
@@ -62,6 +76,7 @@ def builtin_rows() -> list:
     _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=30) if pid else ([], [])
     rss_after = me.memory_info().rss
     provider.close()
+    figures = {"cold": cold_first, "warm": warm_first, "rate": rate, "rss": child_rss / MB}
     return [
         ("built-in: first token, runtime not started", cold_first, "s", "", True),
         ("built-in: first token, runtime warm", warm_first, "s", "", True),
@@ -71,7 +86,7 @@ def builtin_rows() -> list:
         ("  ... with the model loaded in the child", rss_loaded / MB, "MB", "", True),
         ("  ... after the idle stop (3 s)", rss_after / MB, "MB", "", True),
         ("runtime gone after the idle stop", float(not alive), "yes", "1", not alive),
-    ]
+    ], figures
 
 
 def free_port() -> int:
@@ -80,16 +95,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def llama_cpp_python_rows() -> list:
-    needed = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "pydantic_settings")
-    if any(importlib.util.find_spec(name) is None for name in needed):
-        print("  (llama-cpp-python[server] is not installed: its rows are skipped)")
-        return [("llama-cpp-python: not installed (skipped)", 0.0, "", "", True)]
+def llama_cpp_python_rows() -> tuple[list, dict]:
+    python = os.environ.get(LLAMA_CPP_PYTHON, "")
+    if not python:
+        print(f"  ({LLAMA_CPP_PYTHON} is not set: llama-cpp-python's rows are skipped)")
+        return [(f"llama-cpp-python: skipped ({LLAMA_CPP_PYTHON} unset)", 0.0, "", "", True)], {}
     port = free_port()
     begun = time.monotonic()
     server = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(builtin_model_path()),
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
+        [python, "-m", "llama_cpp.server", "--model", str(builtin_model_path()),
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+         "--n_threads", str(THREADS), "--n_threads_batch", str(THREADS)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -99,10 +115,11 @@ def llama_cpp_python_rows() -> list:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
                 break
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.1)
         started = time.monotonic() - begun
-        if server.poll() is not None:
-            return [("llama-cpp-python: its server did not start (skipped)", 0.0, "", "", True)]
+        if server.poll() is not None or time.monotonic() >= deadline:
+            row = (f"llama-cpp-python: its server did not start ({python})", 0.0, "", "", True)
+            return [row], {}
         provider = make_provider(
             ProviderConfig(kind="openai", base_url=f"http://127.0.0.1:{port}/v1", api_key="x")
         )
@@ -113,13 +130,30 @@ def llama_cpp_python_rows() -> list:
     finally:
         server.terminate()
         server.wait(10)
+    figures = {"cold": cold_first, "warm": warm_first, "rate": rate, "rss": rss / MB}
     return [
-        ("llama-cpp-python: start to /v1/models", started, "s", "", True),
+        ("llama-cpp-python: start to /v1/models (model loaded)", started, "s", "", True),
         ("llama-cpp-python: first token, first request", cold_first, "s", "", True),
         ("llama-cpp-python: first token, warm", warm_first, "s", "", True),
         ("llama-cpp-python: tokens per second", rate, "tok/s", "", True),
         ("llama-cpp-python: server RSS, model loaded", rss / MB, "MB", "", True),
-    ]
+    ], figures
+
+
+def side_by_side(builtin: dict, other: dict) -> list:
+    """The built-in runtime against llama-cpp-python, from the same run."""
+    if not other:
+        return []
+    return [
+        ("side by side, same GGUF and prompt: threads each",
+         float(THREADS), "", "", True),
+        ("  warm first token, built-in minus llama-cpp-python", builtin["warm"] - other["warm"],
+         "s", "", True),
+        ("  tokens per second, built-in ÷ llama-cpp-python",
+         builtin["rate"] / other["rate"] if other["rate"] else 0.0, "x", "", True),
+        ("  RSS with the model loaded, built-in ÷ llama-cpp-python",
+         builtin["rss"] / other["rss"] if other["rss"] else 0.0, "x", "", True),
+    ]  # fmt: skip
 
 
 def main() -> list:
@@ -129,7 +163,9 @@ def main() -> list:
          start <= 0.5),
         ("  its RSS at idle", rss, "MB", "", True),
     ]  # fmt: skip
-    return rows + builtin_rows() + llama_cpp_python_rows()
+    ours, builtin = builtin_rows()
+    theirs, other = llama_cpp_python_rows()
+    return rows + ours + theirs + side_by_side(builtin, other)
 
 
 if __name__ == "__main__":
