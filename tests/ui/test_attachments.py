@@ -5,6 +5,7 @@ added by the Attach button is a chip that downloads; a chip can be removed befor
 from __future__ import annotations
 
 import base64
+import re
 
 from playwright.sync_api import expect
 
@@ -87,3 +88,34 @@ def test_a_document_by_the_button_is_a_download_chip_and_a_chip_can_be_removed(
     with page.expect_download() as download:
         link.click()
     assert open(download.value.path(), "rb").read() == doc.read_bytes()
+
+
+DROP_FILES = """
+() => {
+  const data = new DataTransfer();
+  data.items.add(new File(["a,b\\n1,2\\n"], "table.csv", { type: "text/csv" }));
+  data.items.add(new File(["# Notes"], "notes.md", { type: "text/markdown" }));
+  const form = document.querySelector("#composer");
+  form.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true,
+                                                 cancelable: true }));
+  const marked = form.classList.contains("dropping");
+  form.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true,
+                                             cancelable: true }));
+  return marked;
+}
+"""
+
+
+def test_files_dropped_on_the_composer_become_chips(page, fake):
+    assert page.evaluate(DROP_FILES) is True
+    chips = page.locator(".attachment-tray .attachment-chip:not(.uploading)")
+    expect(chips).to_have_count(2)
+    expect(chips.locator(".attachment-name")).to_have_text(["table.csv", "notes.md"])
+    expect(page.locator("#composer")).not_to_have_class(re.compile(r"\bdropping\b"))
+    fake.reply(text="Read both.")
+    page.fill("#composer-input", "Summarise")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    texts = [p["text"] for p in fake.last_body["messages"][-1]["content"]]
+    assert "a,b" in texts[0] and "# Notes" in texts[1] and texts[2] == "Summarise"
+    expect(page.locator(".turn.user a.attachment-file")).to_have_count(2)
