@@ -324,3 +324,37 @@ def test_an_imported_zip_cannot_smuggle_a_bomb_or_a_disguised_svg(start_server):
     got = hearth.client.get(f"/api/attachments/{attached[0]['id']}")
     assert got.headers["content-type"] == "application/octet-stream"
     assert got.headers["content-disposition"].startswith("attachment;")
+
+
+def test_an_image_over_the_providers_own_limit_is_named_before_sending(server, fake):
+    claude = FakeAnthropicServer()
+    try:
+        provider = server.client.post(
+            "/api/providers",
+            json={
+                "name": "Claude",
+                "kind": "anthropic",
+                "base_url": claude.base_url,
+                "api_key": "k",
+            },
+        ).json()
+        session = server.new_session(model=f"{provider['id']}/claude-sonnet-4-5")
+        big = uploaded(server, files.png() + b"\0" * (6 * 1024 * 1024), "big.png", "image/png")
+        answer = server.client.post(
+            f"/api/sessions/{session['id']}/runs",
+            json={"content": "look", "attachments": [big["id"]]},
+        )
+        assert answer.status_code == 413
+        error = answer.json()["error"]
+        assert error["code"] == "image_too_large" and "big.png" in error["message"]
+        assert "5 MB" in error["message"]
+        assert claude.model_requests == []
+    finally:
+        claude.close()
+    # A provider's own refusal of an image's size says so (not that it takes no images).
+    session = server.new_session()
+    image = uploaded(server, files.png(), "dot.png", "image/png")
+    fake.error(400, message="Image exceeds the maximum allowed size of 5 MB.")
+    events = run_to_end(server, session["id"], "look", attachments=[image["id"]])
+    assert events[-1].type == "run.failed"
+    assert "larger than" in events[-1].data["error"]

@@ -115,6 +115,23 @@ def test_a_runtime_killed_mid_answer_ends_the_turn_with_a_sentence_and_the_next_
         server.close()
 
 
+def test_two_chats_started_together_on_the_builtin_model_both_complete(tmp_path):
+    server = start(tmp_path, HEARTH_LOCAL_MAX_TOKENS="40")
+    try:
+        sessions = [server.new_session() for _ in range(2)]
+        run_ids = [server.start_run(s["id"], "Tell me about lighthouses.") for s in sessions]
+        for run_id in run_ids:
+            events = server.events(run_id, timeout=RUN_TIMEOUT)
+            assert events[-1].type == "run.completed", events[-1]
+            assert text_of(events).strip()
+        (child,) = runtime_children(server)  # one runtime served both, and still runs
+        assert child.is_running()
+        assert server.stop(signal.SIGTERM) == 0
+        assert gone(child), "the runtime outlived a stopped Hearth"
+    finally:
+        server.close()
+
+
 @pytest.fixture(autouse=True)
 def _no_runtime_left_behind():
     before = {p.pid for p in psutil.process_iter()}

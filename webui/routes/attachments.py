@@ -32,6 +32,10 @@ from webui.http import MAX_BODY, BadJSON, fail, parse_json, reply
 
 log = logging.getLogger("hearth.attachments")
 
+# What a provider's API takes per image (Anthropic documents 5 MB; OpenAI's 20 MB is over
+# Hearth's own 25 MB per file only by rounding, so it is not checked).
+IMAGE_LIMITS = {"anthropic": 5 * 1024 * 1024}
+
 # Served as themselves: what a browser can only show as a picture. Everything else is a
 # download, as bytes (an SVG or HTML file is data, never a page of Hearth's origin).
 _SAFE_DOWNLOAD_TYPES = {
@@ -119,7 +123,7 @@ def check_attachments(hearth, session_id: str, ids: list, model: str | None) -> 
             continue  # begin_run answers for it
         total += found["size"]
         if is_image(found["type"]):
-            images.append(found["name"])
+            images.append((found["name"], found["size"]))
     if total > MAX_MESSAGE:
         raise fail(
             413,
@@ -138,8 +142,18 @@ def check_attachments(hearth, session_id: str, ids: list, model: str | None) -> 
         raise fail(
             400,
             "model_takes_no_images",
-            f"The model {model_name} does not take images ({', '.join(images)}). Remove the"
+            f"The model {model_name} does not take images"
+            f" ({', '.join(name for name, _ in images)}). Remove the"
             " image or pick a model that reads images.",
+        )
+    largest = max(images, key=lambda image: image[1])
+    limit = IMAGE_LIMITS.get(getattr(config, "kind", ""))
+    if limit is not None and largest[1] > limit:
+        raise fail(
+            413,
+            "image_too_large",
+            f"The image {largest[0]} is {largest[1] / 1024**2:.1f} MB; {config.name or 'this'}"
+            f" provider takes images up to {limit // 1024**2} MB. Send a smaller image.",
         )
 
 

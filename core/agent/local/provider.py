@@ -93,12 +93,13 @@ class LocalProvider:
         return [self.model.name if self.model else BUILTIN_FILE]
 
     def close(self) -> None:
-        """Hearth is stopping: close the clients and stop the runtime."""
+        """Close this provider's own clients. The runtime is shared with every other
+        LocalProvider (the agent closes a duplicate built by a concurrent run), so it is left
+        running: its idle timer stops it, and so does Hearth's exit (atexit)."""
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
-        self._runtime.close()
 
     def _client(self, endpoint: Endpoint) -> Any:
         with self._lock:

@@ -27,6 +27,9 @@ _CONTEXT_PATTERNS = re.compile(
 _IMAGE_PATTERNS = re.compile(
     r"image|vision|multi-?modal|does not support (this )?content type", re.IGNORECASE
 )
+_SIZE_PATTERNS = re.compile(
+    r"too (large|big)|exceeds?|maximum|max(imum)? (file )?size|dimensions", re.IGNORECASE
+)
 _MAX_SERVER_TEXT = 300
 
 
@@ -183,7 +186,16 @@ def _from_status(status: int, response: Any, body: Any, call: CallInfo) -> Provi
             status=status,
             retry_after=retry_after,
         )
-    if status in (400, 415, 422) and _IMAGE_PATTERNS.search(_body_blob(body)):
+    if status in (400, 413, 415, 422) and _IMAGE_PATTERNS.search(_body_blob(body)):
+        if _SIZE_PATTERNS.search(_body_blob(body)):
+            return _redacted(
+                "bad_request",
+                f"An image in this conversation is larger than {call.provider} takes for"
+                f" {_the_model(call)}. Send a smaller image (or a screenshot of part of"
+                f" it).{said}",
+                call,
+                status=status,
+            )
         return _redacted(
             "bad_request",
             f"{_the_model(call).capitalize()} on {call.provider} does not take images. Send"
