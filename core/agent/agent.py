@@ -15,6 +15,7 @@ from core.agent.context import tokens
 from core.agent.context.budget import Budget
 from core.agent.context.compact import summarise
 from core.agent.context.plan import after_summary, cover_point, plan_request
+from core.agent.context.prices import cost, price_for
 from core.agent.context.windows import window_for
 from core.agent.local.capabilities import offers_tools
 from core.agent.prompt import system_prompt_for
@@ -115,6 +116,7 @@ class Agent:
             threshold=values.get("context_threshold") or 0.8,
             provider_key=_provider_key(config),
             save_summary=lambda text, covers: self.store.add_summary(session_id, text, covers),
+            price=price_for(model_name, values.get("prices")),
         )
         return run_turn(
             live,
@@ -168,6 +170,7 @@ class Agent:
             "threshold": threshold,
             "parts": plan.parts,
             "model": model_name or None,
+            "usage": session_usage(history, price_for(model_name, values.get("prices"))),
         }
 
     def compaction_point(self, session: dict, history: list[dict]) -> str | None:
@@ -242,3 +245,26 @@ class Agent:
 
 def _provider_key(config: ProviderConfig) -> str:
     return f"{config.kind}:{config.base_url or ''}"
+
+
+def session_usage(history: list[dict], price: tuple[float, float] | None) -> dict[str, Any]:
+    """The tokens the shown conversation's turns took (as reported), and what they cost where
+    each turn's cost is known (else at today's price for the session's model)."""
+    totals: dict[str, Any] = {"input_tokens": 0, "output_tokens": 0}
+    spent, priced = 0.0, True
+    for message in history:
+        usage = message.get("usage")
+        if not usage:
+            continue
+        totals["input_tokens"] += int(usage.get("input_tokens") or 0)
+        totals["output_tokens"] += int(usage.get("output_tokens") or 0)
+        if "cost_usd" in usage:
+            spent += float(usage["cost_usd"])
+        elif price is not None:
+            spent += cost(
+                int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0), price
+            )
+        else:
+            priced = False
+    totals["cost_usd"] = round(spent, 6) if priced else None
+    return totals

@@ -14,6 +14,7 @@ each register on it.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -23,6 +24,7 @@ from core.agent.context import tokens
 from core.agent.context.budget import Budget
 from core.agent.context.compact import summarise
 from core.agent.context.plan import fit, plan_request
+from core.agent.context.prices import cost
 from core.agent.providers import (
     Finish,
     ProviderError,
@@ -134,6 +136,9 @@ class _Turn:
         self.output_tokens = 0
         self.continuation: Continuation | None = None  # set while a Continue's first call runs
         self.estimated = 0  # the estimate of the request being answered, for calibration
+        self.extra_usage: dict[str, float] = {}  # cached and reasoning tokens, when reported
+        self.generating = 0.0  # seconds from each call's first token to its usage
+        self.first_token_at: float | None = None
 
     def run(self, messages: list[dict[str, Any]], max_steps: int, history: list[dict]) -> str:
         retried = False
@@ -266,6 +271,7 @@ class _Turn:
                 messages, self.system, self.schemas, self.budget.window, self.budget.threshold
             )
         self.estimated = estimated
+        self.first_token_at = None
         events = self.provider.stream(
             messages,
             model=self.model,
@@ -278,6 +284,8 @@ class _Turn:
         try:
             for event in events:
                 self._check_cancel()
+                if self.first_token_at is None and not isinstance(event, (Usage, Finish)):
+                    self.first_token_at = time.monotonic()
                 if isinstance(event, TextDelta):
                     text = continuation.feed(event.text) if continuation else event.text
                     if text:
@@ -315,7 +323,20 @@ class _Turn:
             tokens.calibrate(self.budget.provider_key, self.estimated, usage.input_tokens)
         self.input_tokens += usage.input_tokens
         self.output_tokens += usage.output_tokens
-        totals = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        if self.first_token_at is not None:
+            self.generating += time.monotonic() - self.first_token_at
+            self.first_token_at = None
+        for key, found in _usage_details(usage.raw).items():
+            self.extra_usage[key] = self.extra_usage.get(key, 0) + found
+        totals: dict[str, Any] = {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            **self.extra_usage,
+        }
+        if self.generating > 0.05 and self.output_tokens > 1:
+            totals["output_tokens_per_s"] = round(self.output_tokens / self.generating, 1)
+        if self.budget is not None and self.budget.price is not None:
+            totals["cost_usd"] = cost(self.input_tokens, self.output_tokens, self.budget.price)
         self.live.usage = totals
         # The last call's input is what the conversation now weighs in the model's context.
         self.emit("usage", {**totals, "last_input_tokens": usage.input_tokens})
@@ -506,6 +527,22 @@ def model_history(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         # A Continue: the answer to extend is the final assistant message, which must not
         # end with whitespace (Anthropic refuses it).
         out[-1]["content"] = out[-1]["content"].rstrip()
+    return out
+
+
+def _usage_details(raw: Mapping[str, Any]) -> dict[str, int]:
+    """Cached input and reasoning tokens, where the wire reports them."""
+    out = {}
+    prompt = raw.get("prompt_tokens_details")
+    cached = (prompt.get("cached_tokens") if isinstance(prompt, Mapping) else None) or raw.get(
+        "cache_read_input_tokens"
+    )
+    completion = raw.get("completion_tokens_details")
+    reasoning = completion.get("reasoning_tokens") if isinstance(completion, Mapping) else None
+    if isinstance(cached, int) and cached > 0:
+        out["cached_input_tokens"] = cached
+    if isinstance(reasoning, int) and reasoning > 0:
+        out["reasoning_tokens"] = reasoning
     return out
 
 

@@ -454,6 +454,8 @@ class Settings:
             return _check_share(value)
         if key == "context_windows":  # {model name: its window in tokens}, the user's word
             return _check_windows(value)
+        if key == "prices":  # {model name: {"input", "output"}} in US dollars per million tokens
+            return _check_prices(value)
         raise InvalidInput(
             f"Unknown setting: {key}. The settings are: {', '.join(_global_defaults())}."
         )
@@ -533,7 +535,30 @@ def _global_defaults() -> dict[str, Any]:
         "local_model": None,
         "context_threshold": 0.8,
         "context_windows": {},
+        "prices": {},
     }
+
+
+def _check_prices(value: Any) -> dict[str, dict[str, float]]:
+    if value is None:
+        return {}
+    problem = "prices must map model names to {input, output} in US dollars per million tokens."
+    if not isinstance(value, dict) or len(value) > 500:
+        raise InvalidInput(problem)
+    out = {}
+    for model, price in value.items():
+        if not isinstance(model, str) or not model.strip() or not isinstance(price, dict):
+            raise InvalidInput(problem)
+        checked = {}
+        for side in ("input", "output"):
+            amount = price.get(side, 0)
+            if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+                raise InvalidInput(problem)
+            if not 0 <= amount <= 10_000:
+                raise InvalidInput(problem)
+            checked[side] = float(amount)
+        out[model.strip()] = checked
+    return out
 
 
 def _check_share(value: Any) -> float:

@@ -53,6 +53,7 @@ def test_defaults(paths):
         "local_model": None,
         "context_threshold": 0.8,
         "context_windows": {},
+        "prices": {},
     }
     assert settings.problem is None
     assert not (paths.config / "settings.json").exists()  # reading writes nothing

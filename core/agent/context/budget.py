@@ -17,3 +17,4 @@ class Budget:
     threshold: float = DEFAULT_THRESHOLD
     provider_key: str = ""  # whose tokenizer the calibration factor is for
     save_summary: SaveSummary | None = None  # None: this turn may not compact
+    price: tuple[float, float] | None = None  # US dollars per million tokens (input, output)

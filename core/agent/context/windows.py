@@ -132,6 +132,7 @@ def _context_length(data: Any, model: str) -> int | None:
     if isinstance(data.get("data"), list):  # OpenRouter's model list
         for entry in data["data"]:
             if isinstance(entry, dict) and entry.get("id") == model:
+                _remember_openrouter_price(model, entry.get("pricing"))
                 return _positive(entry.get("context_length"))
         return None
     settings = data.get("default_generation_settings")
@@ -146,3 +147,14 @@ def _context_length(data: Any, model: str) -> int | None:
 
 def _positive(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _remember_openrouter_price(model: str, pricing: Any) -> None:
+    """OpenRouter lists prices in US dollars per token, as strings."""
+    from core.agent.context.prices import remember_price
+
+    try:
+        per_token = (float(pricing["prompt"]), float(pricing["completion"]))
+    except (TypeError, KeyError, ValueError):
+        return
+    remember_price(model, (per_token[0] * 1_000_000, per_token[1] * 1_000_000))

@@ -3,7 +3,7 @@
 import { api, ApiError } from "./api.js";
 import { state } from "./state.js";
 import { toast } from "./toasts.js";
-import { $, h } from "./view.js";
+import { $, formatCost, h } from "./view.js";
 
 const WARN_SHARE = 0.9; // of the compaction threshold: warn a little before Hearth acts
 
@@ -55,6 +55,11 @@ export function drawContextMeter(session) {
     ["Messages", parts.messages],
     ["Tool outputs", parts.tool_outputs],
   ].filter(([, n]) => n !== undefined);
+  const spent = context.usage;
+  const spentLine = spent && (spent.input_tokens || spent.output_tokens)
+    ? h("p.context-usage", {}, `This conversation so far: ${tokens(spent.input_tokens)} in · ${tokens(spent.output_tokens)} out`
+      + (spent.cost_usd != null ? ` · ${formatCost(spent.cost_usd)}` : ""))
+    : null;
   const note = !windowTokens
     ? "Hearth does not know this model's window. Set it under Settings (context windows) to see how full it is."
     : warn
@@ -67,6 +72,7 @@ export function drawContextMeter(session) {
     h("table.context-parts", {}, rows.map(([name, n]) =>
       h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, `${tokens(n)} tokens`)))),
     h("p.context-note", {}, note),
+    spentLine,
     compact));
 }
 

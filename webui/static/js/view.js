@@ -50,5 +50,13 @@ export function formatTokens(usage) {
   const parts = [];
   if (input != null) parts.push(`${input.toLocaleString()} in`);
   if (output != null) parts.push(`${output.toLocaleString()} out`);
-  return parts.length ? `${parts.join(" · ")} tokens` : "";
+  if (!parts.length) return "";
+  const more = [];
+  if (usage.output_tokens_per_s) more.push(`${usage.output_tokens_per_s} tok/s`);
+  if (usage.cost_usd != null) more.push(formatCost(usage.cost_usd));
+  return [`${parts.join(" · ")} tokens`, ...more].join(" · ");
+}
+
+export function formatCost(usd) {
+  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
