@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.desktop.conftest import Hearth, wait_for
 from tests.fakes import FakeOpenAIServer
 
 pytestmark = [
@@ -122,6 +124,44 @@ def test_the_bundle_serves_headless_and_completes_a_turn(built, tmp_path):
             server.wait(30)
     assert server.returncode == 0
     assert not (data / "server.json").exists()
+
+
+class BundledHearth(Hearth):
+    """The bundle's own executable instead of ``python -m desktop.cli``, without PYTHONPATH."""
+
+    def __init__(self, executable: Path, data: Path, display: str):
+        super().__init__(data, display)
+        self.executable = executable
+        self.env.pop("PYTHONPATH", None)  # the bundle must carry everything itself
+
+    def start(self, *args: str) -> subprocess.Popen:
+        self.process = subprocess.Popen(
+            [str(self.executable), *args],
+            env=self.env,
+            cwd=self.data.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        return self.process
+
+
+def test_the_bundle_opens_its_window_and_draws_the_ui(built, display, tmp_path):
+    """What the bundle leaves out of Qt (libraries, plugins, ICU data) must not cost the window."""
+    hearth = BundledHearth(built / "hearth" / "hearth", tmp_path / "data", display)
+    hearth.start()
+    try:
+        hearth.wait_ready()
+        wait_for(lambda: hearth.windows("^Hearth$"), 30, "a visible window titled Hearth")
+        wait_for(lambda: "first request: GET /api/sessions -> " in hearth.log, 30, "a request")
+        assert "first request: GET /api/sessions -> 200" in hearth.log
+        shot = tmp_path / "window.png"
+        wait_for(lambda: hearth.screenshot(shot) > 50, 30, "more than 50 colours on screen")
+        assert hearth.stop(signal.SIGTERM) == 0
+    finally:
+        if hearth.process.poll() is None:
+            hearth.kill_group()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux installers")
