@@ -289,20 +289,28 @@ class RunsMixin:
 
 
 def _turn_question(conn: sqlite3.Connection, answer: sqlite3.Row) -> str:
-    """The user message that ``answer`` (the first assistant message of a turn) answers."""
+    """Where a new version of ``answer`` (the first assistant message of a turn) goes: after
+    the user message it answers (or the summary a compaction put between them)."""
     if answer["role"] != "assistant":
         raise InvalidInput("Regenerate takes an answer (an assistant message), not a question.")
     parent = (
         answer["parent_id"]
         and conn.execute(
-            "SELECT id, role FROM messages WHERE id = ?", (answer["parent_id"],)
+            "SELECT id, role, parent_id FROM messages WHERE id = ?", (answer["parent_id"],)
         ).fetchone()
     )
+    shown = parent
+    if parent and parent["role"] == "summary" and parent["parent_id"]:
+        # A turn compacted before it answered: the summary sits between question and answer,
+        # and stays shown so the new answer is a version of the old one, sent the same way.
+        parent = conn.execute(
+            "SELECT id, role, parent_id FROM messages WHERE id = ?", (parent["parent_id"],)
+        ).fetchone()
     if not parent or parent["role"] != "user":
         raise InvalidInput(
             "Regenerate takes the first answer of a turn (the one right after your message)."
         )
-    return parent["id"]
+    return shown["id"]
 
 
 def _continuable(conn: sqlite3.Connection, session_id: str, message_id: str) -> sqlite3.Row:

@@ -145,3 +145,21 @@ def test_sigkill_during_compaction_leaves_the_session_usable(fake, start_server,
     answer = again.client.post(f"/api/sessions/{session['id']}/compact")
     assert again.events(answer.json()["run_id"])[-1].type == "run.completed"
     assert again.session(session["id"])["messages"][-1]["status"] == "complete"
+
+
+def test_an_answer_after_an_automatic_summary_can_be_regenerated(fake, start_server):
+    hearth = start_server(fake=fake)
+    hearth.client.patch("/api/settings", json={"context_windows": {"fake-model": 1_200}})
+    session = chat_only(hearth)
+    for n in range(6):
+        turn(hearth, session["id"], f"tale {n}: " + "the fox crossed the snow. " * 40)
+    shown = hearth.session(session["id"])["messages"]
+    at = next(i for i, m in enumerate(shown) if m["role"] == "summary")
+    assert shown[at - 1]["role"] == "user" and shown[at + 1]["role"] == "assistant"
+    answer = hearth.client.post(
+        f"/api/sessions/{session['id']}/runs", json={"regenerate": shown[at + 1]["id"]}
+    )
+    assert answer.status_code == 202, answer.text
+    assert hearth.events(answer.json()["run_id"])[-1].type == "run.completed"
+    again = hearth.session(session["id"])["messages"]
+    assert again[-1]["role"] == "assistant" and again[-1]["version"]["count"] == 2
