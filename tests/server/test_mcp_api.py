@@ -4,6 +4,7 @@ grants kept across a restart, pinning, and no server process left after a SIGKIL
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -11,6 +12,7 @@ import psutil
 import pytest
 
 from tests.agent.mcp_support import (
+    ROOT,
     HttpMcpServer,
     pid_alive,
     stdio_test_server,
@@ -20,6 +22,21 @@ from tests.fakes import FakeAnthropicServer
 from tests.server.conftest import sse_events, wait_for
 
 _streams: dict = {}
+
+# The test server started with its variant from the environment: the same command and args
+# (the same server, for Hearth) can change its tools.
+_BY_ENV = (
+    "import os, runpy, sys; sys.argv = ['mcp_server', '--variant', os.environ['VARIANT']]; "
+    "runpy.run_module('tests.fakes.mcp_server', run_name='__main__')"
+)
+
+
+def variant_server(variant: str) -> dict:
+    return {
+        "command": sys.executable,
+        "args": ["-c", _BY_ENV],
+        "env": {"PYTHONPATH": str(ROOT), "VARIANT": variant},
+    }
 
 
 def run_to_approval_or_end(server, run_id):
@@ -145,7 +162,7 @@ def test_policies_grants_and_pinning(start_server, fake, tmp_path):
     data = tmp_path / "data"
     hearth = start_server(data)
     client = hearth.client
-    client.put("/api/mcp/servers/t", json=stdio_test_server())
+    client.put("/api/mcp/servers/t", json=variant_server("1"))
     session = hearth.new_session(workspace=str(tmp_path))
 
     # allow_always: a grant kept in the store
@@ -171,10 +188,11 @@ def test_policies_grants_and_pinning(start_server, fake, tmp_path):
     assert approval is None and completed(seen)[0]["output"] == "two"
 
     # the server changes echo: the grant is suspended and the card says what changed
-    client.put(
+    changed = client.put(
         "/api/mcp/servers/t",
-        json={**stdio_test_server("--variant", "2"), "env": {"PYTHONPATH": None}},
+        json={**variant_server("2"), "env": {"PYTHONPATH": None, "VARIANT": "2"}},
     )
+    assert changed.status_code == 200 and "note" not in changed.json()
     fake.reply(tool_calls=[{"id": "c", "name": "t__echo", "arguments": {"text": "three"}}])
     fake.reply(text="ok")
     run_id = hearth.start_run(session["id"], "echo once more")
@@ -273,3 +291,109 @@ def test_sigkill_of_hearth_leaves_no_server_process(hearth):
     hearth.process.send_signal(signal.SIGKILL)
     hearth.process.wait(10)
     wait_for(lambda: not any(pid_alive(c.pid) for c in children), timeout=10)
+
+
+def test_a_grant_for_a_folder_does_not_follow_a_link_out_of_it(hearth, fake, tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / ".git" / "hooks").mkdir(parents=True)
+    os.symlink("../.git/hooks", tmp_path / "docs" / "hooks")
+    session = hearth.new_session(workspace=str(tmp_path))
+    call = {"id": "w1", "name": "write_file", "arguments": {"path": "docs/a.md", "content": "a"}}
+    fake.reply(tool_calls=[call])
+    fake.reply(text="ok")
+    run_id = hearth.start_run(session["id"], "write")
+    _, approval = run_to_approval_or_end(hearth, run_id)
+    finish(hearth, run_id, approval, "allow_always", path_prefix="docs")
+    hook = {"path": "docs/hooks/pre-commit", "content": "#!/bin/sh\necho owned\n"}
+    fake.reply(
+        tool_calls=[
+            {"id": "w2", "name": "write_file", "arguments": {"path": "docs/b.md", "content": "b"}},
+            {"id": "w3", "name": "write_file", "arguments": hook},
+        ]
+    )
+    fake.reply(text="ok")
+    run_id = hearth.start_run(session["id"], "write a hook")
+    _, approval = run_to_approval_or_end(hearth, run_id)
+    assert (tmp_path / "docs" / "b.md").exists()  # really inside docs: no question
+    assert approval is not None and approval["arguments"]["path"] == "docs/hooks/pre-commit"
+    assert not (tmp_path / ".git" / "hooks" / "pre-commit").exists()
+    finish(hearth, run_id, approval, "deny")
+    assert not (tmp_path / ".git" / "hooks" / "pre-commit").exists()
+
+
+def test_a_replaced_or_removed_server_loses_its_grants_policies_and_pins(hearth, fake, tmp_path):
+    client = hearth.client
+    client.put("/api/mcp/servers/t", json=stdio_test_server())
+    session = hearth.new_session(workspace=str(tmp_path))
+    fake.reply(tool_calls=[{"id": "a", "name": "t__echo", "arguments": {"text": "one"}}])
+    fake.reply(text="ok")
+    run_id = hearth.start_run(session["id"], "echo")
+    _, approval = run_to_approval_or_end(hearth, run_id)
+    finish(hearth, run_id, approval, "allow_always")
+    client.put("/api/tools/policy", json={"server": "t", "tool": "add", "policy": "allow"})
+    assert len(client.get("/api/grants").json()["grants"]) == 1
+
+    # Enabling and disabling, or the same command again, keep them.
+    client.patch("/api/mcp/servers/t", json={"enabled": False})
+    client.patch("/api/mcp/servers/t", json={"enabled": True})
+    client.put("/api/mcp/servers/t", json={**stdio_test_server(), "env": {"PYTHONPATH": None}})
+    assert len(client.get("/api/grants").json()["grants"]) == 1
+
+    # Another program under the same name (here the same tools, copied): nothing carries over.
+    replaced = client.put("/api/mcp/servers/t", json=stdio_test_server("--variant", "1"))
+    assert replaced.status_code == 200
+    assert client.get("/api/grants").json()["grants"] == []
+    started = client.post("/api/mcp/servers/t/start").json()
+    assert started["status"] == "connected", (started.get("error"), started.get("stderr"))
+    assert {t["policy"] for t in started["tools"]} == {"ask"}
+    fake.reply(tool_calls=[{"id": "b", "name": "t__echo", "arguments": {"text": "two"}}])
+    fake.reply(text="ok")
+    run_id = hearth.start_run(session["id"], "echo again")
+    _, approval = run_to_approval_or_end(hearth, run_id)
+    assert approval is not None and approval["server_tool"] == "echo"
+    finish(hearth, run_id, approval, "allow_session")
+
+    # Removed and added again: "allow for this session" is gone too.
+    client.put("/api/tools/policy", json={"server": "t", "tool": "add", "policy": "allow"})
+    assert client.delete("/api/mcp/servers/t").status_code == 204
+    client.put("/api/mcp/servers/t", json=stdio_test_server("--variant", "1"))
+    tools = client.post("/api/mcp/servers/t/start").json()["tools"]
+    assert {t["policy"] for t in tools} == {"ask"}
+    fake.reply(tool_calls=[{"id": "c", "name": "t__echo", "arguments": {"text": "three"}}])
+    fake.reply(text="ok")
+    run_id = hearth.start_run(session["id"], "echo once more")
+    _, approval = run_to_approval_or_end(hearth, run_id)
+    assert approval is not None
+    finish(hearth, run_id, approval, "deny")
+
+
+def test_unparsable_addresses_are_400_and_skipped_on_import(hearth):
+    client = hearth.client
+    for url in ("http://[::1", "http://127.0.0.1:notaport/mcp"):
+        bad = client.put("/api/mcp/servers/x", json={"url": url})
+        assert bad.status_code == 400, bad.text
+        assert "http" in bad.json()["error"]["message"]
+    imported = client.post(
+        "/api/mcp/import",
+        json={"mcpServers": {"v6": {"url": "http://[::1"}, "time": time_server()}},
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["added"] == ["time"]
+    assert imported.json()["skipped"][0]["name"] == "v6"
+
+
+def test_secrets_in_urls_and_args_are_not_shown_and_moved_secrets_not_kept(hearth):
+    client = hearth.client
+    client.put("/api/mcp/servers/q", json={"url": "https://mcp.example/mcp?token=SECRET1"})
+    client.put("/api/mcp/servers/a", json={"command": "srv", "args": ["--password", "SECRET2"]})
+    listed = client.get("/api/mcp/servers").text
+    assert "SECRET1" not in listed and "SECRET2" not in listed
+    client.put(
+        "/api/mcp/servers/h",
+        json={"url": "https://good.example/mcp", "headers": {"Authorization": "Bearer S"}},
+    )
+    moved = client.put(
+        "/api/mcp/servers/h",
+        json={"url": "https://attacker.example/mcp", "headers": {"Authorization": None}},
+    ).json()
+    assert moved["header_keys"] == [] and "Authorization" in moved["note"]
