@@ -100,8 +100,8 @@ export function mcpSection() {
   const add = async (event) => {
     event.preventDefault();
     try {
-      await call("PUT", `/api/mcp/servers/${enc(name.value.trim())}`, parsed(entry.value));
-      say(`Saved ${name.value.trim()}.`, true);
+      const saved = await call("PUT", `/api/mcp/servers/${enc(name.value.trim())}`, parsed(entry.value));
+      say(`Saved ${name.value.trim()}.${saved && saved.note ? ` ${saved.note}` : ""}`, !(saved && saved.note));
       name.value = ""; entry.value = "";
       await refresh();
     } catch (err) { say(err.message); }
@@ -121,7 +121,9 @@ export function mcpSection() {
     h("h4", {}, "MCP servers"), servers,
     h("form.mcp-add", { onsubmit: add },
       h("div.field", {}, h("label", { for: "mcp-name" }, "Server name"), name),
-      h("div.field", {}, h("label", { for: "mcp-entry" }, "Server (JSON, as in Claude Desktop)"), entry),
+      h("div.field", {}, h("label", { for: "mcp-entry" }, "Server (JSON, as in Claude Desktop)"), entry,
+        h("p.hint", {}, "Put API keys and tokens in \"env\" or \"headers\": those are kept like provider keys " +
+          "and never shown again. A key in the URL or the args is stored in clear.")),
       h("button.button", { type: "submit" }, "Save server")),
     h("div.field", {}, h("label", { for: "mcp-import" }, "Import a Claude Desktop or Cursor config"), imported),
     h("button.button", { type: "button", onclick: importAll }, "Import"),
