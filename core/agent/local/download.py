@@ -122,6 +122,7 @@ class Download:
     speed: float = 0.0
     cancel: CancelToken = field(default_factory=CancelToken)
     thread: threading.Thread | None = None
+    by_user: bool = False  # cancelled by the user (its files go), not by Hearth stopping
 
     def public(self) -> dict[str, Any]:
         return {
@@ -210,17 +211,17 @@ class Downloads:
             return self._launch(job)
 
     def cancel(self, download_id: str) -> dict[str, Any]:
-        """Stop the download and delete what it fetched."""
+        """Stop the download and delete what it fetched. Returns at once: the download's
+        thread stops at its next step and deletes whatever it wrote meanwhile."""
         with self._lock:
             job = self._jobs_get(download_id)
-        job.cancel.cancel()
-        if job.thread is not None:
-            job.thread.join(10)
-        with self._lock:
-            if job.status != "done":
-                job.status, job.error = "cancelled", None
-                self._clear_files(job)
-        return job.public()
+            if job.status == "done":
+                return job.public()
+            job.by_user = True
+            job.cancel.cancel()
+            job.status, job.error, job.speed = "cancelled", None, 0.0
+            self._clear_files(job)
+            return job.public()
 
     def forget(self, download_id: str) -> None:
         """Take a finished, failed or cancelled download off the list (its ``.part`` too)."""
@@ -245,15 +246,19 @@ class Downloads:
     # --- the download itself -------------------------------------------------------
 
     def _launch(self, job: Download) -> dict[str, Any]:
-        job.cancel = CancelToken()
+        """Called under the lock."""
+        if job.thread is not None and job.thread.is_alive():
+            raise Conflict(f"The last download of {job.file} is still stopping; try again.")
+        job.cancel, job.by_user = CancelToken(), False
         job.status, job.error, job.speed = "checking", None, 0.0
         job.thread = threading.Thread(
-            target=self._run, args=(job,), name=f"hearth-download-{job.id}", daemon=True
+            target=self._run, args=(job, job.cancel), name=f"hearth-download-{job.id}", daemon=True
         )
         job.thread.start()
         return job.public()
 
-    def _run(self, job: Download) -> None:
+    def _run(self, job: Download, token: CancelToken) -> None:
+        """One launch of ``job``; ``token`` is this launch's (a later launch has its own)."""
         import httpx2
 
         try:
@@ -263,21 +268,41 @@ class Downloads:
             self._verify_and_keep(job)
         except DownloadFailed as exc:
             with self._lock:
-                if job.cancel.is_set() and job.status != "failed":
-                    job.status = "cancelled" if job.status != "paused" else job.status
+                if token.is_set() or job.cancel is not token:
                     return
                 job.status, job.error = "failed", {"code": exc.code, "message": exc.message}
                 if not exc.keep_part:
                     self._clear_files(job)
         except Exception as exc:  # never leave a download "running" behind a surprise
-            log.exception("download of %s failed", job.file)
+            if not token.is_set():
+                log.exception("download of %s failed", job.file)
             with self._lock:
+                if token.is_set() or job.cancel is not token:
+                    return
                 job.status = "failed"
                 job.error = {"code": "download_failed", "message": f"The download failed: {exc}"}
+        finally:
+            with self._lock:
+                if job.by_user and job.cancel is token and self._owns_files(job):
+                    self._clear_files(job)  # what was written after the user's cancel
+
+    def _owns_files(self, job: Download) -> bool:
+        """Whether ``job`` is the only download of its file name on the list."""
+        return all(other is job or other.file != job.file for other in self._jobs.values())
+
+    def _step(self, job: Download, status: str | None = None) -> None:
+        """Between two steps: stop if cancelled, else say what the download does now.
+        Called under the lock, so that a cancel cannot slip between the check and a write."""
+        if job.cancel.is_set():
+            raise DownloadFailed("The download was cancelled.", "cancelled")
+        if status is not None:
+            job.status = status
 
     def _check(self, client: Any, job: Download) -> str:
         """Ask where the file is, its size and checksum; check size and disk. The URL to GET."""
         location, meta = _resolve(client, job.url)
+        with self._lock:
+            self._step(job)
         job.sha256 = meta.get("sha256") or job.sha256
         size = meta.get("size")
         if size is not None:
@@ -305,7 +330,9 @@ class Downloads:
                     "disk_full",
                     keep_part=have > 0,
                 )
-        write_private_json(self._sidecar(job), job.record())
+        with self._lock:
+            self._step(job)
+            write_private_json(self._sidecar(job), job.record())
         return location
 
     def _fetch_with_retries(self, client: Any, job: Download, location: str) -> None:
@@ -359,7 +386,8 @@ class Downloads:
                     raise DownloadFailed(_status_sentence(answer.status_code, job), "http_error")
                 if answer.status_code == 200 or not _range_starts_at(answer, have):
                     have = 0  # the server sent the whole file
-                job.status = "downloading"
+                with self._lock:
+                    self._step(job, "downloading")
                 self._write(job, answer, part, have)
             finally:
                 unsubscribe()
@@ -368,7 +396,10 @@ class Downloads:
         job.done = have
         started, counted = time.monotonic(), 0
         try:
-            with open(part, "r+b" if have and part.exists() else "wb") as out:
+            with self._lock:
+                self._step(job)
+                out = open(part, "r+b" if have and part.exists() else "wb")  # noqa: SIM115
+            with out:
                 out.seek(have)
                 out.truncate()
                 for chunk in answer.iter_bytes():  # as they come: a cut keeps them all
@@ -407,7 +438,8 @@ class Downloads:
             raise httpx2.RemoteProtocolError("the server ended the file early")
 
     def _verify_and_keep(self, job: Download) -> None:
-        job.status = "verifying"
+        with self._lock:
+            self._step(job, "verifying")
         part, target = self._part(job), self.folder / job.file
         if job.sha256:
             digest = hashlib.sha256()
@@ -424,11 +456,14 @@ class Downloads:
                     "checksum_mismatch",
                     keep_part=False,
                 )
-        if target.exists():
-            raise DownloadFailed(f"{job.file} appeared in the models folder meanwhile.", "exists")
-        os.replace(part, target)
-        self._sidecar(job).unlink(missing_ok=True)
         with self._lock:
+            self._step(job)
+            if target.exists():
+                raise DownloadFailed(
+                    f"{job.file} appeared in the models folder meanwhile.", "exists"
+                )
+            os.replace(part, target)
+            self._sidecar(job).unlink(missing_ok=True)
             job.status, job.done, job.speed = "done", target.stat().st_size, 0.0
         if self.on_finished is not None:
             self.on_finished(job.public())
