@@ -330,7 +330,12 @@ class ApprovalBroker:
         target = os.path.normpath(os.path.join(root, path_prefix))
         if target != root and not target.startswith(root.rstrip(os.sep) + os.sep):
             raise InvalidInput(f"path_prefix {path_prefix!r} is outside the workspace {root}.")
-        return target
+        # The grant names the folder really reached (a link inside the workspace followed,
+        # as the file tools follow it), written under the workspace as the session names it.
+        real = os.path.relpath(os.path.realpath(target), os.path.realpath(root))
+        if real == os.pardir or real.startswith(os.pardir + os.sep) or os.path.isabs(real):
+            raise InvalidInput(f"path_prefix {path_prefix!r} leads outside the workspace {root}.")
+        return os.path.normpath(os.path.join(root, real))
 
     def _title(self, session_id: str) -> str | None:
         try:

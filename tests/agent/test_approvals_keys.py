@@ -7,8 +7,11 @@ from __future__ import annotations
 import os
 import threading
 
+import pytest
+
 from core.agent.approvals import ApprovalBroker
 from core.cancel import CancelToken
+from core.errors import InvalidInput
 from tests.agent.conftest_turn import WAIT, Events
 
 
@@ -114,6 +117,19 @@ def test_a_folder_grant_is_matched_on_the_real_path(store, tmp_path):
     assert not runs_unasked("docs/hooks/new/x")
     assert not runs_unasked("docs/../.git/config")
     assert not runs_unasked("docs\x00/a.md")
+    # A grant for a folder reached through a link names the folder it leads to.
+    link = Call(broker, WriteFile(), {"path": "docs/hooks/x"}, workspace=workspace)
+    link.answer(broker, "allow_always", path_prefix="docs/hooks")
+    assert store.grants()[0]["path_prefix"] == str(workspace / ".git" / "hooks")
+    assert runs_unasked(".git/hooks/y") and runs_unasked("docs/hooks/z")
+    assert not runs_unasked(".git/config")
+    os.symlink(str(tmp_path), workspace / "out")
+    escape = Call(broker, WriteFile(), {"path": "out/x"}, workspace=workspace)
+    approval_id = escape.events.wait_for("approval.requested")["approval_id"]
+    with pytest.raises(InvalidInput, match="outside"):
+        broker.decide(approval_id, "allow_always", path_prefix="out")
+    broker.decide(approval_id, "deny")
+    assert escape.result() == "deny"
     # The folder itself swapped for a link: the grant matches nothing.
     os.rename(workspace / "docs", workspace / "old-docs")
     os.symlink(".git", workspace / "docs")
