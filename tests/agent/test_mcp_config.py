@@ -84,14 +84,30 @@ def test_secrets_in_a_url_or_args_are_masked_where_shown(hub):
     hub.put("q", {"url": "https://mcp.example/mcp?api_key=SECRET1&region=eu"})
     hub.put(
         "a",
-        {"command": "srv", "args": ["--token", "SECRET2", "--api-key=SECRET3", "--verbose", "x"]},
+        {
+            "command": "srv",
+            "args": [
+                "--token",
+                "SECRET2",
+                "--api-key=SECRET3",
+                "--verbose",
+                "x",
+                "--url=https://u:SECRET4@h.example/?a=1&access_token=SECRET5",
+                "https://h.example/?a=1&token=SECRET6",
+                "GITHUB_TOKEN=SECRET7",
+                "https://SECRET8@git.example/repo",
+                "plain",
+            ],
+        },
     )
     shown = json.dumps(hub.servers())
-    for secret in ("SECRET1", "SECRET2", "SECRET3"):
-        assert secret not in shown
+    for n in range(1, 9):
+        assert f"SECRET{n}" not in shown
     assert "region=eu" in shown and "--verbose" in shown
+    assert hub.server("a")["args"][-1] == "plain" and hub.server("a")["args"][4] == "x"
     # Sending back what was shown keeps the real values (and is not a move).
     hub.put("q", {"url": hub.server("q")["url"]})
     hub.put("a", {"command": "srv", "args": hub.server("a")["args"]})
     assert hub.config.get("q").url.endswith("api_key=SECRET1&region=eu")
     assert hub.config.get("a").args[1] == "SECRET2"
+    assert "SECRET5" in hub.config.get("a").args[5]

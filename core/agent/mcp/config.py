@@ -243,13 +243,17 @@ def masked_url(url: str | None) -> str | None:
         query = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError:
         return url
-    if not any(_SECRET_WORD.search(k) for k, _ in query) and not parts.password:
+    secret_query = any(_SECRET_WORD.search(k) for k, _ in query)
+    if not secret_query and "@" not in parts.netloc:
         return url
-    shown = [(k, MASK if _SECRET_WORD.search(k) else v) for k, v in query]
     netloc = parts.netloc
-    if parts.password:
-        netloc = f"{parts.username or ''}:{MASK}@{netloc.rpartition('@')[2]}"
-    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(shown, safe="*")))
+    if "@" in netloc:  # user:password@, or a token as the user name
+        user = f"{parts.username}:{MASK}" if parts.password is not None else MASK
+        netloc = f"{user}@{netloc.rpartition('@')[2]}"
+    if secret_query:
+        shown = [(k, MASK if _SECRET_WORD.search(k) else v) for k, v in query]
+        parts = parts._replace(query=urlencode(shown, safe="*"))
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def masked_args(args: tuple[str, ...] | list[str]) -> list[str]:
@@ -262,13 +266,18 @@ def masked_args(args: tuple[str, ...] | list[str]) -> list[str]:
             hide_next = False
             continue
         name, equals, value = arg.partition("=")
-        if equals and value and _SECRET_WORD.search(name) and " " not in name:
-            out.append(f"{name}={MASK}")
-        elif arg.startswith("-") and _SECRET_WORD.search(arg):
+        if "://" in name:  # a URL
+            out.append(masked_url(arg) or arg)
+        elif equals and name and " " not in name:  # --name=value or NAME=value
+            if _SECRET_WORD.search(name):
+                out.append(f"{name}={MASK}" if value else arg)
+            else:
+                out.append(f"{name}={masked_url(value)}" if "://" in value else arg)
+        elif arg.startswith("-") and _SECRET_WORD.search(arg):  # --token VALUE
             out.append(arg)
             hide_next = True
         else:
-            out.append(masked_url(arg) if "://" in arg else arg)
+            out.append(arg)
     return out
 
 
