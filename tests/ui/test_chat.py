@@ -156,15 +156,15 @@ def test_tool_card_and_approval_allow(page, fake, server):
     expect(card.locator(".tool-args")).to_be_visible()
 
 
-def test_approval_deny_shows_error_card(page, fake):
+def test_approval_deny_shows_denied_card(page, fake):
     fake.reply(tool_calls=[write_call("denied.txt")])
     fake.reply(text="Understood, I did not write it.")
     send(page, "Write another file")
     page.locator(".approval.pending").get_by_role("button", name="Deny").click()
     page.wait_for_selector(".turn.assistant[data-status=completed]")
     card = page.locator(".tool-card").last
-    expect(card).to_have_class(re.compile("error"))
-    expect(card.locator(".tool-status")).to_have_text("Failed", use_inner_text=True)
+    expect(card).to_have_class(re.compile("denied"))
+    expect(card.locator(".tool-status")).to_have_text("Denied", use_inner_text=True)
 
 
 def test_approval_survives_switching_sessions_and_allow_for_session(page, fake, server):

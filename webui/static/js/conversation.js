@@ -221,7 +221,10 @@ function resume(sessionId, runId, after, continuing = null) {
       if (follower !== mine) return;
       follower = followRun(runId, {
         after,
-        onEvent: (type, data) => apply(turn, type, data),
+        onEvent: (type, data) => {
+          apply(turn, type, data);
+          if (type === "approval.requested") settleIfAnswered(turn, sessionId, data.approval_id);
+        },
         onState: (s) => {
           if (s === "reconnecting") showConnection("Reconnecting…");
           else if (s === "live") showConnection(null);
@@ -232,6 +235,17 @@ function resume(sessionId, runId, after, continuing = null) {
         },
       });
     });
+}
+
+// A replayed request may have been answered already (before a reload): the server's list of
+// approvals still waiting is the truth. A live request is on that list (registered first).
+function settleIfAnswered(turn, sessionId, approvalId) {
+  if (turn.stillPending.has(approvalId)) return;
+  api.pendingApprovals(sessionId)
+    .then(({ approvals }) => {
+      if (!approvals.some((a) => a.approval_id === approvalId)) turn.approvals.get(approvalId)?.settle("Answered");
+    })
+    .catch(() => {}); // unknown: the buttons stay; a late click is told "No longer waiting"
 }
 
 function apply(turn, type, data) {

@@ -95,7 +95,10 @@ export class AssistantTurn {
 
   approvalRequested(data) {
     if (this.approvals.has(data.approval_id)) return;
-    const card = approvalCard(data, this.onChange);
+    // Tools run one at a time: the call asking is the last one still running.
+    const call = [...this.cards.values()].reverse().find((c) => c.running);
+    if (call) call.waitForApproval(true);
+    const card = approvalCard(data, this.onChange, () => call?.waitForApproval(false));
     this.approvals.set(data.approval_id, card);
     this.body.append(card.el);
     this.onChange();
@@ -117,7 +120,8 @@ export class AssistantTurn {
   finish(status, error) {
     this.closeText();
     this.settleApprovals(status === "completed" ? "Answered" : "No longer waiting", { force: true });
-    for (const card of this.cards.values()) if (card.running) card.complete(false, null, "Not finished");
+    const cut = status === "cancelled" ? STOPPED : { kind: "stopped", label: "Not finished" };
+    for (const card of this.cards.values()) if (card.running) card.complete(false, null, cut);
     this.status = status;
     this.error = error;
     this.el.classList.remove("live", "waiting");
@@ -218,10 +222,26 @@ function hasArguments(args) {
   return args.trim() !== "" && args.trim() !== "{}";
 }
 
+// A failed call's result may be one of the turn loop's own sentences to the model (see
+// core/agent/turn.py, _checked_run, and the tools' cancel messages): a call the user denied
+// or stopped did not fail, and the card says what happened instead.
+const STOPPED = { kind: "stopped", label: "Stopped" };
+function outcome(ok, text) {
+  if (ok) return { kind: "ok", label: "Done" };
+  const said = typeof text === "string" ? text.trim() : "";
+  if (said.startsWith("Error: the user denied ")) return { kind: "denied", label: "Denied", note: true };
+  if (said.startsWith("Error: the user turned the tool ")) return { kind: "denied", label: "Turned off", note: true };
+  if (/^Error: the (run|fetch|read|search) was cancelled/.test(said)) return { ...STOPPED, note: true };
+  if (said.endsWith("[cancelled by the user; the command and its processes were killed]")) return STOPPED;
+  if (said.startsWith("Error: no result was recorded: the run ended")) return { kind: "stopped", label: "Not finished", note: true };
+  return { kind: "error", label: "Failed" };
+}
+
 function toolCard(name, args) {
   const status = h("span.tool-status", {}, "Running…");
   const output = h("pre.tool-output", { tabindex: "0" });
-  const outputBlock = h("div.tool-section", { hidden: true }, h("div.tool-label", {}, "Output"), output);
+  const outputLabel = h("div.tool-label", {}, "Output");
+  const outputBlock = h("div.tool-section", { hidden: true }, outputLabel, output);
   const el = h("details.tool-card.running", {},
     h("summary", {},
       h("span.tool-icon", { "aria-hidden": "true" }),
@@ -235,16 +255,28 @@ function toolCard(name, args) {
   const card = {
     el,
     running: true,
-    complete(ok, text, label) {
+    waitForApproval(waiting) {
+      if (!card.running) return;
+      el.classList.toggle("waiting", waiting);
+      status.textContent = waiting ? "Waiting for approval" : "Running…";
+    },
+    // `forced`: what happened when no result came ({kind, label}).
+    complete(ok, text, forced) {
       card.running = false;
-      el.classList.remove("running");
-      el.classList.add(ok ? "ok" : "error");
-      status.textContent = label || (ok ? "Done" : "Failed");
+      const { kind, label, note } = forced || outcome(ok, text);
+      el.classList.remove("running", "waiting");
+      el.classList.add(kind);
+      status.textContent = label;
       if (text !== null && text !== undefined) {
         output.textContent = typeof text === "string" ? text : JSON.stringify(text, null, 2);
+        // Hearth's own sentence to the model about a call that did not run: a muted note.
+        if (note) {
+          outputLabel.textContent = "Told the model";
+          output.classList.add("note");
+        }
         outputBlock.hidden = false;
       }
-      if (!ok) el.open = true;
+      if (kind === "error") el.open = true;
     },
   };
   return card;
@@ -267,7 +299,7 @@ function grantFolder(data) {
   return cut > 0 ? clean.slice(0, cut) : ".";
 }
 
-function approvalCard(data, onChange) {
+function approvalCard(data, onChange, onSettled = () => {}) {
   const result = h("p.approval-result", { role: "status" });
   const folder = grantFolder(data);
   const buttons = h("div.approval-actions", {},
@@ -296,6 +328,7 @@ function approvalCard(data, onChange) {
       el.classList.remove("pending");
       buttons.remove();
       result.textContent = text;
+      onSettled();
       onChange();
     },
   };
