@@ -90,7 +90,7 @@ def provider_says(config: Any, model: str) -> bool | None:
 
 
 def _ask(config: Any, model: str) -> bool | None:
-    import httpx
+    import httpx2
 
     base = str(config.base_url or "").rstrip("/")
     root = base[: -len("/v1")] if base.endswith("/v1") else base
@@ -104,14 +104,14 @@ def _ask(config: Any, model: str) -> bool | None:
             ("GET", f"{root}/props", None),  # llama.cpp
         ]
     try:
-        with httpx.Client(timeout=1.5, headers=headers) as client:
+        with httpx2.Client(timeout=1.5, headers=headers) as client:
             for method, url, body in tries:
                 try:
                     answer = client.request(method, url, json=body)
                     if answer.status_code != 200:
                         continue
                     found = _images_in(answer.json(), model)
-                except (httpx.HTTPError, ValueError):
+                except (httpx2.HTTPError, ValueError):
                     continue
                 if found is not None:
                     return found
