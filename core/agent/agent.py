@@ -55,6 +55,7 @@ class Agent:
         self._providers: OrderedDict[ProviderConfig, Provider] = OrderedDict()
         self._lock = threading.Lock()
         self._mcp: Any = None
+        self._turns = 0  # turns under way in this process
         if getattr(approvals, "ledger", False) is None:
             approvals.ledger = store  # tool policies, grants and pins live in the store
 
@@ -109,7 +110,11 @@ class Agent:
             history,
             lambda: takes_images(model_name, self.settings.paths.config, config, probe=True),
         )
-        window = window_for(config, model_name, values.get("context_windows"), probe=True)
+        # Asking a server about its model while another turn streams from it could cut that
+        # stream (llama-cpp-python does): only when this turn is the only one.
+        with self._lock:
+            alone = self._turns == 0
+        window = window_for(config, model_name, values.get("context_windows"), probe=alone)
         session_id = session["id"]
         budget = Budget(
             window=window,
@@ -118,20 +123,28 @@ class Agent:
             save_summary=lambda text, covers: self.store.add_summary(session_id, text, covers),
             price=price_for(model_name, values.get("prices")),
         )
-        return run_turn(
-            live,
-            provider=self.provider(config),
-            model=model_name,
-            history=history,
-            system=system_prompt_for(session, self.settings, workspace=shown, chat_only=chat_only),
-            tools=tools,
-            context=budget,
-            tool_context=context,
-            approvals=self.approvals,
-            emit=emit,
-            cancel=cancel,
-            max_steps=self.max_steps,
-        )
+        with self._lock:
+            self._turns += 1
+        try:
+            return run_turn(
+                live,
+                provider=self.provider(config),
+                model=model_name,
+                history=history,
+                system=system_prompt_for(
+                    session, self.settings, workspace=shown, chat_only=chat_only
+                ),
+                tools=tools,
+                context=budget,
+                tool_context=context,
+                approvals=self.approvals,
+                emit=emit,
+                cancel=cancel,
+                max_steps=self.max_steps,
+            )
+        finally:
+            with self._lock:
+                self._turns -= 1
 
     # --- the context window ---------------------------------------------------
 

@@ -41,6 +41,7 @@ from core.runs.live_run import LiveRun
 Emit = Callable[[str, dict], None]
 
 DEFAULT_MAX_STEPS = 50
+MIN_TOKENS_FOR_SPEED = 20  # fewer say more about latency than about speed
 MISSING_RESULT = "Error: no result was recorded: the run ended before this tool finished."
 
 
@@ -333,7 +334,7 @@ class _Turn:
             "output_tokens": self.output_tokens,
             **self.extra_usage,
         }
-        if self.generating > 0.05 and self.output_tokens > 1:
+        if self.generating > 0.05 and self.output_tokens >= MIN_TOKENS_FOR_SPEED:
             totals["output_tokens_per_s"] = round(self.output_tokens / self.generating, 1)
         if self.budget is not None and self.budget.price is not None:
             totals["cost_usd"] = cost(self.input_tokens, self.output_tokens, self.budget.price)

@@ -59,6 +59,7 @@ class FakeModelServer:
         self.counted: list[int] = []  # the size of each model request, when a window is set
         # Answers by request when no script is queued: responder(request json) -> Reply.
         self.responder: Callable[[Any], Reply | Failure] | None = None
+        self.props: Any = None  # llama.cpp's GET /props answer, when set
         self._scripts: deque[Reply | Failure] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -210,6 +211,8 @@ class FakeModelServer:
         return record
 
     def _handle(self, handler: _Handler, record: RecordedRequest) -> None:
+        if record.method == "GET" and record.path == "/props" and self.props is not None:
+            return handler.send_json(200, self.props)
         if record.method == "GET" and record.path.endswith("/models"):
             if self.models is None:  # a server that does not list its models
                 return handler.send_json(404, self.error_body(Failure(404, "Not found")))

@@ -51,3 +51,16 @@ def test_without_a_known_price_no_cost_is_made_up(fake, start_server):
     assert hearth.session(session["id"])["context"]["usage"]["cost_usd"] is None
     bad = hearth.client.patch("/api/settings", json={"prices": {"m": {"input": "cheap"}}})
     assert bad.status_code == 400 and "per million tokens" in bad.json()["error"]["message"]
+
+
+def test_a_local_server_says_its_window_at_the_first_turn(fake, start_server):
+    fake.props = {"default_generation_settings": {"n_ctx": 8192}}  # llama.cpp's /props
+    hearth = start_server(fake=fake)
+    session = hearth.new_session()
+    assert hearth.session(session["id"])["context"]["window_tokens"] is None  # not asked yet
+    events = hearth.events(hearth.start_run(session["id"], "hi"))
+    assert events[-1].type == "run.completed"
+    assert hearth.session(session["id"])["context"]["window_tokens"] == 8192
+    assert [r.path for r in fake.requests].count("/props") == 1
+    hearth.events(hearth.start_run(session["id"], "again"))
+    assert [r.path for r in fake.requests].count("/props") == 1  # asked once

@@ -79,7 +79,7 @@ def window_for(
     with _lock:
         known = key in _reported
         reported = _reported.get(key)
-    if not known and probe and kind == "openai":
+    if not known and probe and kind == "openai" and _worth_asking(key[0]):
         reported = _probe(config, model)
         with _lock:
             _reported[key] = reported
@@ -158,3 +158,19 @@ def _remember_openrouter_price(model: str, pricing: Any) -> None:
     except (TypeError, KeyError, ValueError):
         return
     remember_price(model, (per_token[0] * 1_000_000, per_token[1] * 1_000_000))
+
+
+def _worth_asking(base_url: str) -> bool:
+    """OpenRouter lists windows; other hosted APIs do not answer these questions, local model
+    servers (this machine, the local network) do."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url).hostname or "").lower()
+    if "openrouter.ai" in host or host == "localhost" or host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
