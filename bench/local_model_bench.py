@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -37,6 +38,8 @@ from core.agent.providers import ProviderConfig, TextDelta, Usage, make_provider
 PROMPT = [{"role": "user", "content": "Write three sentences about the sea."}]
 MAX_TOKENS = 64
 MB = 1024 * 1024
+ROUNDS = 5  # warm answers from each, alternating
+IDLE_SECONDS = 20  # the built-in runtime's idle stop: longer than the other server's answer
 LLAMA_CPP_PYTHON = "HEARTH_BENCH_LLAMA_CPP_PYTHON"
 # llama.cpp (so the built-in runtime) uses one thread per physical core by default;
 # llama-cpp-python's server defaults to half the logical CPUs. The same count for both.
@@ -60,46 +63,11 @@ def stream_figures(provider) -> tuple[float, float]:
     return first - begun, (tokens - 1) / (end - first) if end > first and tokens > 1 else 0.0
 
 
-def builtin_rows() -> tuple[list, dict]:
-    model = builtin_model_path()
-    runtime = Runtime(idle_seconds=3)
-    provider = LocalProvider(
-        ProviderConfig(kind="local", base_url=model.resolve().as_uri()), runtime
-    )
-    me = psutil.Process()
-    rss_before = me.memory_info().rss
-    cold_first, _ = stream_figures(provider)  # starts the runtime: load + first token
-    warm_first, rate = stream_figures(provider)
-    pid = runtime.pid
-    child_rss = psutil.Process(pid).memory_info().rss if pid else 0
-    rss_loaded = me.memory_info().rss
-    _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=30) if pid else ([], [])
-    rss_after = me.memory_info().rss
-    provider.close()
-    figures = {"cold": cold_first, "warm": warm_first, "rate": rate, "rss": child_rss / MB}
-    return [
-        ("built-in: first token, runtime not started", cold_first, "s", "", True),
-        ("built-in: first token, runtime warm", warm_first, "s", "", True),
-        ("built-in: tokens per second", rate, "tok/s", "", True),
-        ("built-in: runtime RSS, model loaded", child_rss / MB, "MB", "", True),
-        ("Hearth's RSS before / with the runtime (MB)", rss_before / MB, "MB", "", True),
-        ("  ... with the model loaded in the child", rss_loaded / MB, "MB", "", True),
-        ("  ... after the idle stop (3 s)", rss_after / MB, "MB", "", True),
-        ("runtime gone after the idle stop", float(not alive), "yes", "1", not alive),
-    ], figures
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def llama_cpp_python_rows() -> tuple[list, dict]:
+def start_llama_cpp_python() -> tuple[subprocess.Popen, object, float] | str:
+    """Its server on the built-in GGUF: (process, provider, seconds to /v1/models) or why not."""
     python = os.environ.get(LLAMA_CPP_PYTHON, "")
     if not python:
-        print(f"  ({LLAMA_CPP_PYTHON} is not set: llama-cpp-python's rows are skipped)")
-        return [(f"llama-cpp-python: skipped ({LLAMA_CPP_PYTHON} unset)", 0.0, "", "", True)], {}
+        return f"skipped ({LLAMA_CPP_PYTHON} unset)"
     port = free_port()
     begun = time.monotonic()
     server = subprocess.Popen(
@@ -108,51 +76,105 @@ def llama_cpp_python_rows() -> tuple[list, dict]:
          "--n_threads", str(THREADS), "--n_threads_batch", str(THREADS)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
-        started = time.monotonic() - begun
-        if server.poll() is not None or time.monotonic() >= deadline:
-            row = (f"llama-cpp-python: its server did not start ({python})", 0.0, "", "", True)
-            return [row], {}
-        provider = make_provider(
-            ProviderConfig(kind="openai", base_url=f"http://127.0.0.1:{port}/v1", api_key="x")
-        )
-        cold_first, _ = stream_figures(provider)
-        warm_first, rate = stream_figures(provider)
-        rss = psutil.Process(server.pid).memory_info().rss
-        provider.close()
-    finally:
-        server.terminate()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
         server.wait(10)
-    figures = {"cold": cold_first, "warm": warm_first, "rate": rate, "rss": rss / MB}
+        return f"its server did not start ({python})"
+    provider = make_provider(
+        ProviderConfig(kind="openai", base_url=f"http://127.0.0.1:{port}/v1", api_key="x")
+    )
+    return server, provider, time.monotonic() - begun
+
+
+def warm_rounds(providers: list) -> list[tuple[float, float]]:
+    """(median warm first token, median tokens/s) per provider, their requests alternating so
+    that whatever else the machine does weighs on both alike."""
+    samples: list[list[tuple[float, float]]] = [[] for _ in providers]
+    for _ in range(ROUNDS):
+        for i, provider in enumerate(providers):
+            samples[i].append(stream_figures(provider))
     return [
+        (statistics.median(f for f, _ in got), statistics.median(r for _, r in got))
+        for got in samples
+    ]
+
+
+def runtime_rss(runtime: Runtime) -> float:
+    """The runtime child's RSS now, or 0 if it has stopped."""
+    try:
+        return psutil.Process(runtime.pid).memory_info().rss / MB if runtime.pid else 0.0
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def model_rows() -> list:
+    runtime = Runtime(idle_seconds=IDLE_SECONDS)
+    uri = builtin_model_path().resolve().as_uri()
+    builtin = LocalProvider(ProviderConfig(kind="local", base_url=uri), runtime)
+    me = psutil.Process()
+    rss_before = me.memory_info().rss
+    cold, _ = stream_figures(builtin)  # starts the runtime: load + first token
+    child = psutil.Process(runtime.pid)
+    other = start_llama_cpp_python()
+    if isinstance(other, str):
+        print(f"  (llama-cpp-python: {other})")
+        ((warm, rate),) = warm_rounds([builtin])
+        child_rss = runtime_rss(runtime)
+        theirs = [(f"llama-cpp-python: {other}", 0.0, "", "", True)]
+    else:
+        server, provider, started = other
+        try:
+            their_cold, _ = stream_figures(provider)
+            (their_warm, their_rate), (warm, rate) = warm_rounds([provider, builtin])
+            child_rss = runtime_rss(runtime)  # the built-in answered last: still loaded
+            their_rss = psutil.Process(server.pid).memory_info().rss / MB
+            provider.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    rss_loaded = me.memory_info().rss
+    _, alive = psutil.wait_procs([child], timeout=IDLE_SECONDS + 30)
+    rss_after = me.memory_info().rss
+    builtin.close()
+    ours = [
+        ("built-in: first token, runtime not started", cold, "s", "", True),
+        ("built-in: first token, warm (median)", warm, "s", "", True),
+        ("built-in: tokens per second (median)", rate, "tok/s", "", True),
+        ("built-in: runtime RSS, model loaded", child_rss, "MB", "", True),
+        ("Hearth's RSS before the runtime", rss_before / MB, "MB", "", True),
+        ("  ... with the model loaded in the child", rss_loaded / MB, "MB", "", True),
+        (f"  ... after the idle stop ({IDLE_SECONDS} s)", rss_after / MB, "MB", "", True),
+        ("runtime gone after the idle stop", float(not alive), "yes", "1", not alive),
+    ]
+    if isinstance(other, str):
+        return ours + theirs
+    return ours + [
         ("llama-cpp-python: start to /v1/models (model loaded)", started, "s", "", True),
-        ("llama-cpp-python: first token, first request", cold_first, "s", "", True),
-        ("llama-cpp-python: first token, warm", warm_first, "s", "", True),
-        ("llama-cpp-python: tokens per second", rate, "tok/s", "", True),
-        ("llama-cpp-python: server RSS, model loaded", rss / MB, "MB", "", True),
-    ], figures
-
-
-def side_by_side(builtin: dict, other: dict) -> list:
-    """The built-in runtime against llama-cpp-python, from the same run."""
-    if not other:
-        return []
-    return [
-        ("side by side, same GGUF and prompt: threads each",
-         float(THREADS), "", "", True),
-        ("  warm first token, built-in minus llama-cpp-python", builtin["warm"] - other["warm"],
-         "s", "", True),
+        ("llama-cpp-python: first token, first request", their_cold, "s", "", True),
+        ("llama-cpp-python: first token, warm (median)", their_warm, "s", "", True),
+        ("llama-cpp-python: tokens per second (median)", their_rate, "tok/s", "", True),
+        ("llama-cpp-python: server RSS, model loaded", their_rss, "MB", "", True),
+        (f"side by side, {ROUNDS} alternating rounds: threads each", float(THREADS), "", "",
+         True),
+        ("  warm first token, built-in minus llama-cpp-python", warm - their_warm, "s", "",
+         True),
         ("  tokens per second, built-in ÷ llama-cpp-python",
-         builtin["rate"] / other["rate"] if other["rate"] else 0.0, "x", "", True),
+         rate / their_rate if their_rate else 0.0, "x", "", True),
         ("  RSS with the model loaded, built-in ÷ llama-cpp-python",
-         builtin["rss"] / other["rss"] if other["rss"] else 0.0, "x", "", True),
+         child_rss / their_rss if their_rss else 0.0, "x", "", True),
     ]  # fmt: skip
 
 
@@ -163,9 +185,7 @@ def main() -> list:
          start <= 0.5),
         ("  its RSS at idle", rss, "MB", "", True),
     ]  # fmt: skip
-    ours, builtin = builtin_rows()
-    theirs, other = llama_cpp_python_rows()
-    return rows + ours + theirs + side_by_side(builtin, other)
+    return rows + model_rows()
 
 
 if __name__ == "__main__":
