@@ -43,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     bundle = build_bundle(args.dist.resolve(), args.work.resolve())
-    print(f"bundle: {bundle} ({folder_size(bundle) / 1e6:.0f} MB unpacked)")
+    total, model = folder_size(bundle), sum(f.stat().st_size for f in bundle.rglob("*.gguf"))
+    print(
+        f"bundle: {bundle} ({total / 1e6:.0f} MB unpacked, {(total - model) / 1e6:.0f} MB "
+        f"without the built-in model; {(total - model) / 2**20:.0f} MiB)"
+    )
     if args.no_installers:
         return 0
     for made in installers(bundle, args.dist.resolve(), args.work.resolve(), args.fast):
