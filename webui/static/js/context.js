@@ -41,14 +41,13 @@ export function drawContextMeter(session) {
     : `${tokens(used)} tokens`;
   const summary = h("summary.button.ghost", {
     title: "How much of the model's context the next message uses",
-    "aria-label": windowTokens
-      ? `Context: ${used} of ${windowTokens} tokens used`
-      : `Context: ${used} tokens; the model's window is unknown`,
   },
   windowTokens ? h("meter", { min: 0, max: windowTokens, value: Math.min(used, windowTokens),
     low: Math.round(windowTokens * threshold * WARN_SHARE), high: Math.round(windowTokens * threshold),
     optimum: 0, "aria-hidden": "true" }) : null,
-  h("span.context-label", {}, label));
+  h("span.visually-hidden", {}, "Context: "),
+  h("span.context-label", {}, label),
+  windowTokens ? h("span.visually-hidden", {}, " tokens") : null);
   const parts = context.parts || {};
   const rows = [
     ["System prompt and tools", parts.system_and_tools],
