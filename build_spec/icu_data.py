@@ -52,6 +52,14 @@ def trimmed_icu_data(library: Path, work: Path) -> Path | None:
     """A copy of ``library`` without the dropped items, or None when it cannot be made here."""
     if not sys.platform.startswith("linux") or any(shutil.which(t) is None for t in TOOLS):
         return None
+    try:
+        return trim(library, work)
+    except (OSError, ValueError, subprocess.CalledProcessError) as error:
+        print(f"ICU data kept whole: {error}", file=sys.stderr)
+        return None
+
+
+def trim(library: Path, work: Path) -> Path | None:
     found = data_symbol(library)
     if found is None:
         return None
