@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import bottle
 
 from core.agent.approvals import ApprovalBroker
+from core.cancel import CancelToken
 from core.paths import Paths
 from core.runs.checkpointer import DEFAULT_INTERVAL_S
 from core.runs.manager import RunManager
@@ -32,6 +33,9 @@ class Hearth:
     settings: Settings
     approvals: ApprovalBroker
     agent: Any
+    # Cancelled when the server stops: a request thread's call to a provider (a model list,
+    # a connection test) ends at once instead of holding the shutdown until it times out.
+    closing: CancelToken = field(default_factory=CancelToken)
 
 
 class HearthApp:
@@ -65,8 +69,13 @@ class HearthApp:
                 (h, port) for h in hosts
             }
 
+    def stop_requests(self) -> None:
+        """End the calls request threads are making to providers (before the server stops)."""
+        self.hearth.closing.cancel()
+
     def close(self, timeout: float = 2.0) -> None:
         """End live runs as interrupted, then close the store if this app opened it."""
+        self.stop_requests()
         self.hearth.runs.shutdown(timeout)
         closer = getattr(self.hearth.agent, "close", None)
         if closer is not None:

@@ -210,6 +210,7 @@ def _serve_locked(
         stop.wait()
         log.info("stopping")
     finally:
+        app.stop_requests()
         app.runs.shutdown()
         server.stop()
         app.close()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.cancel import CancelToken
 from core.clock import now
 from core.errors import Conflict
 
@@ -49,10 +50,12 @@ class ModelLists:
         settings: Any,
         busy: Callable[[], bool],
         make_provider: Callable[[Any], Any] | None = None,
+        closing: CancelToken | None = None,
     ) -> None:
         self._settings = settings
         self._busy = busy
         self._make_provider = make_provider
+        self._closing = closing  # the server's: cancelled at shutdown, ends a call under way
         self._kept: dict[str, _Kept] = {}
         self._lock = threading.Lock()
         self._asking: dict[str, threading.Lock] = {}  # one listing call per provider at a time
@@ -90,7 +93,7 @@ class ModelLists:
             from core.agent.providers import make_provider as make
         provider = make(config)
         try:
-            models = [str(m) for m in provider.list_models()]
+            models = [str(m) for m in provider.list_models(cancel=self._closing)]
         finally:
             provider.close()
         kept = _Kept(key, models, now(), time.monotonic())

@@ -54,7 +54,9 @@ def install(app: bottle.Bottle, hearth) -> None:
 
     # Model lists come from ModelLists (kept per provider; no provider is called while a run
     # is live), so page loads and second tabs never reach a provider that is answering.
-    lists = ModelLists(hearth.settings, busy=lambda: bool(hearth.runs.live_runs()))
+    lists = ModelLists(
+        hearth.settings, busy=lambda: bool(hearth.runs.live_runs()), closing=hearth.closing
+    )
 
     @app.get("/api/providers/<provider_id>/models")
     def list_models(provider_id: str):

@@ -89,7 +89,7 @@ class LocalProvider:
         except RuntimeFailed as exc:
             raise ProviderError("server_error", str(exc), retryable=False) from exc
 
-    def list_models(self) -> list[str]:
+    def list_models(self, cancel: object = None) -> list[str]:
         return [self.model.name if self.model else BUILTIN_FILE]
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .anthropic_messages import to_anthropic_request, to_anthropic_tools
 from .anthropic_stream import anthropic_events
-from .base import ProviderConfig
+from .base import LIST_TIMEOUT_S, ProviderConfig
 from .sdk_provider import SDKProvider
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -52,7 +52,8 @@ class AnthropicProvider(SDKProvider):
         return self._client.messages.create(**request)
 
     def _model_ids(self) -> list[str]:
-        return [model.id for model in self._client.models.list(limit=1000)]
+        listing = self._client.models.list(limit=1000, timeout=LIST_TIMEOUT_S)
+        return [model.id for model in listing]
 
 
 def _sdk_base_url(base_url: str | None) -> str:

@@ -29,6 +29,9 @@ ERROR_KINDS = frozenset(
     }
 )
 
+# A model list is a small answer: a server that takes longer than this is not answering.
+LIST_TIMEOUT_S = 20.0
+
 # Kinds worth asking again for, as long as nothing of the answer has streamed yet.
 RETRYABLE_KINDS = frozenset({"rate_limited", "server_error", "network"})
 
@@ -150,6 +153,6 @@ class Provider(Protocol):
         """Stream one model answer; raises ProviderError (kind "cancelled" on cancel)."""
         ...
 
-    def list_models(self) -> list[str]: ...
+    def list_models(self, cancel: CancelToken | None = None) -> list[str]: ...
 
     def close(self) -> None: ...

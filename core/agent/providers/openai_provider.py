@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import ProviderConfig
+from .base import LIST_TIMEOUT_S, ProviderConfig
 from .openai_messages import to_openai_messages, to_openai_tools
 from .openai_stream import openai_events
 from .sdk_provider import SDKProvider
@@ -58,4 +58,5 @@ class OpenAIProvider(SDKProvider):
         return create(**request)
 
     def _model_ids(self) -> list[str]:
-        return sorted(model.id for model in self._client.models.list())
+        listing = self._client.models.list(timeout=LIST_TIMEOUT_S)
+        return sorted(model.id for model in listing)

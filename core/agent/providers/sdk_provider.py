@@ -13,6 +13,7 @@ from core.cancel import CancelToken
 
 from .attempt import guarded_attempt
 from .base import Event, ProviderConfig
+from .cancel import CallGuard
 from .errors import CallInfo, cancelled, map_listing_exception
 from .http import http_timeout, make_http_client
 from .retry import call_with_retries, stream_with_retries
@@ -60,16 +61,21 @@ class SDKProvider:
             lambda: cancelled(call),
         )
 
-    def list_models(self) -> list[str]:
+    def list_models(self, cancel: CancelToken | None = None) -> list[str]:
+        """The provider's model ids; a cancelled ``cancel`` ends the call at once."""
         call = self._call_info(self.config.default_model)
 
         def fetch() -> list[str]:
-            try:
-                return self._model_ids()
-            except Exception as exc:
-                raise map_listing_exception(exc, call) from exc
+            with CallGuard(cancel) as guard:
+                try:
+                    with guard.opening():
+                        return self._model_ids()
+                except Exception as exc:
+                    if guard.cancelled:
+                        raise cancelled(call) from exc
+                    raise map_listing_exception(exc, call) from exc
 
-        return call_with_retries(fetch, self.config)
+        return call_with_retries(fetch, self.config, cancel)
 
     def close(self) -> None:
         self._client.close()
