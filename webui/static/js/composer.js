@@ -138,13 +138,29 @@ function lastModel() {
 }
 
 // The picker lists "Default" then provider/model pairs; the value is stored on the session.
+// The picker is drawn at once with each provider's default model, then again as each
+// provider's list arrives (all asked side by side, none waited for past LIST_WAIT_MS), so one
+// slow or unreachable provider never leaves it empty.
+const LIST_WAIT_MS = 8000;
+let drawing = 0;
+
 export async function refreshModels() {
+  const ticket = ++drawing;
+  const providers = state.providers.filter((p) => p.enabled);
+  const lists = new Map();
+  drawPicker(providers, lists);
+  await Promise.all(providers.map(async (provider) => {
+    lists.set(provider.id, await withinTime(modelsOf(provider), LIST_WAIT_MS, known.get(provider.id) || []));
+    if (ticket === drawing) drawPicker(providers, lists);
+  }));
+}
+
+function drawPicker(providers, lists) {
   const current = state.session?.model || state.pendingModel || "";
   const options = [h("option", { value: "" }, defaultLabel())];
-  for (const provider of state.providers.filter((p) => p.enabled)) {
-    const models = await modelsOf(provider);
+  for (const provider of providers) {
     const group = h("optgroup", { label: provider.name });
-    const names = new Set(models);
+    const names = new Set(lists.get(provider.id) || known.get(provider.id) || []);
     if (provider.default_model) names.add(provider.default_model);
     for (const model of names) group.append(h("option", { value: `${provider.id}/${model}` }, model));
     options.push(group);
@@ -163,6 +179,10 @@ export async function refreshModels() {
   refreshState();
 }
 
+function withinTime(promise, ms, fallback) {
+  return Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve(fallback), ms))]);
+}
+
 // The whole name of the chosen model, for when a narrow window cuts it short.
 function nameModel() {
   const option = picker.selectedOptions[0];
@@ -176,11 +196,19 @@ function defaultLabel() {
   return `Default (${provider.default_model || provider.name})`;
 }
 
+// A provider's last list that arrived: kept when the server answers "busy" (a run is live)
+// or the provider cannot be reached, instead of showing none.
+const known = new Map();
+
 async function modelsOf(provider) {
   if (!modelCache.has(provider.id)) {
     const names = api.models(provider.id)
-      .then((r) => r.models.map((m) => (typeof m === "string" ? m : m.id)))
-      .catch(() => { modelCache.delete(provider.id); return []; });
+      .then((r) => {
+        const list = r.models.map((m) => (typeof m === "string" ? m : m.id));
+        known.set(provider.id, list);
+        return list;
+      })
+      .catch(() => { modelCache.delete(provider.id); return known.get(provider.id) || []; });
     modelCache.set(provider.id, names);
   }
   return modelCache.get(provider.id);
