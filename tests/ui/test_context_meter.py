@@ -45,3 +45,19 @@ def test_the_meter_warns_and_compact_now_adds_a_summary_block(page, server, fake
     assert order == "UAUAUAS", order
     expect(meter).not_to_have_class("menu context-meter warn")
     shoot(page, "context-summary-block")
+
+
+def test_the_models_window_and_the_threshold_are_set_from_the_meter(page, server, fake):
+    fake.reply(text="Hello.")
+    send(page, "hi")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    meter = page.locator("#context-meter")
+    meter.locator("summary").click()
+    page.fill("#context-window-input", "50000")
+    page.fill("#context-threshold-input", "70")
+    page.click(".context-form button[type=submit]")
+    expect(meter.locator(".context-label")).to_contain_text("/ 50k")
+    settings = server.api.get("/api/settings").json()
+    assert settings["context_windows"]["fake-model"] == 50_000
+    assert settings["context_threshold"] == 0.7
+    server.api.patch("/api/settings", json={"context_windows": {}, "context_threshold": 0.8})

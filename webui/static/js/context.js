@@ -67,12 +67,42 @@ export function drawContextMeter(session) {
   const compact = h("button#compact-now.button", { type: "button", onclick: () => compactNow(el) },
     "Compact now");
   compact.disabled = Boolean(session.active_run);
+  const tuning = context.model ? windowForm(context) : null;
   el.replaceChildren(summary, h("div.menu-items.context-details", {},
     h("table.context-parts", {}, rows.map(([name, n]) =>
       h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, `${tokens(n)} tokens`)))),
     h("p.context-note", {}, note),
     spentLine,
+    tuning,
     compact));
+}
+
+// The model's window and the compaction threshold, set where they show (PATCH /api/settings).
+function windowForm(context) {
+  const windowInput = h("input#context-window-input", { type: "number", min: 256, step: 1,
+    value: context.window_tokens ?? "", placeholder: "unknown" });
+  const shareInput = h("input#context-threshold-input", { type: "number", min: 30, max: 98,
+    step: 1, value: Math.round((context.threshold || 0.8) * 100) });
+  const form = h("form.context-form", {},
+    h("label", { for: "context-window-input" }, `Window of ${context.model} (tokens)`), windowInput,
+    h("label", { for: "context-threshold-input" }, "Summarise older turns at (% of the window)"),
+    shareInput,
+    h("button.button", { type: "submit" }, "Save"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const current = (await api.getSettings()).context_windows || {};
+      const windows = { ...current };
+      if (windowInput.value) windows[context.model] = Number(windowInput.value);
+      else delete windows[context.model];
+      await api.updateSettings({ context_windows: windows, context_threshold: Number(shareInput.value) / 100 });
+      const session = await api.getSession(state.sessionId);
+      state.session = session;
+      drawContextMeter(session);
+      toast("Saved.");
+    } catch (err) { toast(err.message); }
+  });
+  return form;
 }
 
 async function compactNow(el) {
