@@ -114,7 +114,9 @@ class Agent:
         # stream (llama-cpp-python does): only when this turn is the only one.
         with self._lock:
             alone = self._turns == 0
-        window = window_for(config, model_name, values.get("context_windows"), probe=alone)
+        window = window_for(
+            config, model_name, values.get("context_windows"), probe=alone, cancel=cancel
+        )
         session_id = session["id"]
         budget = Budget(
             window=window,

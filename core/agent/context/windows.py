@@ -58,10 +58,15 @@ def known_window(model: str) -> int | None:
 
 
 def window_for(
-    config: Any, model: str, overrides: Mapping[str, Any] | None = None, probe: bool = False
+    config: Any,
+    model: str,
+    overrides: Mapping[str, Any] | None = None,
+    probe: bool = False,
+    cancel: Any = None,
 ) -> int | None:
     """The window of ``model`` on the provider ``config``. ``probe`` lets it ask the server
-    (once per server and model in this process; never while answering a page load)."""
+    (once per server and model in this process; never while answering a page load); the run's
+    ``cancel`` token ends that question at once."""
     override = (overrides or {}).get(model)
     if isinstance(override, int) and override > 0:
         return override
@@ -80,7 +85,7 @@ def window_for(
         known = key in _reported
         reported = _reported.get(key)
     if not known and probe and kind == "openai" and _worth_asking(key[0]):
-        reported = _probe(config, model)
+        reported = _probe(config, model, cancel)
         with _lock:
             _reported[key] = reported
     return reported or known_window(model)
@@ -92,11 +97,10 @@ def remember_window(base_url: str, model: str, tokens: int | None) -> None:
         _reported[(base_url, model)] = tokens
 
 
-def _probe(config: Any, model: str) -> int | None:
+def _probe(config: Any, model: str, cancel: Any = None) -> int | None:
     """Ask an OpenAI-compatible server for the model's context length; None if it does not
-    say. Each known shape is tried with a short timeout; failures are quiet."""
-    import httpx
-
+    say. Each known shape is tried with a short timeout; failures are quiet. It goes through
+    the providers' HTTP client (httpx2), whose sockets the run's cancel token shuts."""
     base = str(config.base_url or "").rstrip("/")
     root = base[: -len("/v1")] if base.endswith("/v1") else base
     headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
@@ -110,14 +114,22 @@ def _probe(config: Any, model: str) -> int | None:
             ("GET", f"{root}/api/v0/models/{model}", None),  # LM Studio
         ]
     try:
-        with httpx.Client(timeout=2.0, headers=headers) as client:
+        import dataclasses
+
+        from core.agent.providers.cancel import CallGuard
+        from core.agent.providers.http import make_http_client
+
+        quick = dataclasses.replace(config, timeout=2.0, connect_timeout=2.0)
+        with make_http_client(quick) as client, CallGuard(cancel) as guard, guard.opening():
             for method, url, body in tries:
+                if guard.cancelled:
+                    return None
                 try:
-                    answer = client.request(method, url, json=body)
+                    answer = client.request(method, url, json=body, headers=headers)
                     if answer.status_code != 200:
                         continue
                     found = _context_length(answer.json(), model)
-                except (httpx.HTTPError, ValueError):
+                except Exception:  # a refusal, a timeout, a cancel, a body that is not JSON
                     continue
                 if found:
                     return found
