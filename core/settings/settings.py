@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from core.agent.providers.base import ProviderConfig
 from core.errors import HearthError, InvalidInput, NotFound
 from core.paths import Paths, PathsError, make_private_dir
+from core.urls import http_url
 
 from .files import read_json, write_private_json
 from .secrets import Secrets
@@ -715,23 +716,8 @@ def _check_kind(value: Any) -> str:
 def _check_url(value: Any) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > 2000:
-        raise InvalidInput("A base URL must be text, like https://api.openai.com/v1.")
-    url = value.strip()
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        raise InvalidInput(
-            f"{value[:80]!r} is not a base URL Hearth can read (check the host's brackets and"
-            " the port); it should look like http://127.0.0.1:11434/v1."
-        ) from None
-    odd = _CONTROL.search(url) or " " in url
-    if parts.scheme not in ("http", "https") or not parts.netloc or odd:
-        raise InvalidInput(
-            f"{value!r} is not a base URL; it should look like http://127.0.0.1:11434/v1."
-        )
-    return url.rstrip("/")
+    http_url(value, "A base URL", "http://127.0.0.1:11434/v1")
+    return value.strip().rstrip("/")
 
 
 def _check_model(value: Any) -> str | None:

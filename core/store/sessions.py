@@ -31,6 +31,21 @@ def insert_message(
     parent = conn.execute(
         "SELECT shown_leaf_id FROM sessions WHERE id = ?", (session_id,)
     ).fetchone()[0]
+    write_message(conn, session_id, message, seq, parent, run_id)
+    conn.execute("UPDATE sessions SET shown_leaf_id = ? WHERE id = ?", (message["id"], session_id))
+    row = conn.execute("SELECT * FROM messages WHERE id = ?", (message["id"],)).fetchone()
+    return records.message_row(row)
+
+
+def write_message(
+    conn: sqlite3.Connection,
+    session_id: str,
+    message: dict[str, Any],
+    seq: int,
+    parent_id: str | None,
+    run_id: str | None = None,
+) -> None:
+    """The one INSERT of a checked message, at ``seq`` under ``parent_id``."""
     conn.execute(
         "INSERT INTO messages (id, session_id, seq, role, content, status, tool_calls,"
         " tool_call_id, name, created_at, usage, run_id, reasoning, error, parent_id)"
@@ -50,12 +65,9 @@ def insert_message(
             run_id,
             message["reasoning"],
             message["error"],
-            parent,
+            parent_id,
         ),
     )
-    conn.execute("UPDATE sessions SET shown_leaf_id = ? WHERE id = ?", (message["id"], session_id))
-    row = conn.execute("SELECT * FROM messages WHERE id = ?", (message["id"],)).fetchone()
-    return records.message_row(row)
 
 
 def touch(conn: sqlite3.Connection, session_id: str, when: str | None = None) -> None:

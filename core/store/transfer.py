@@ -18,8 +18,9 @@ from core.ids import new_id
 from core.store import records
 from core.store.attachments import link_kept_attachments
 from core.store.database import Database
+from core.store.importers.chats import fence
 from core.store.importers.tree import parents_first
-from core.store.sessions import require_session
+from core.store.sessions import require_session, write_message
 
 EXPORT_FORMAT = "hearth.session"
 EXPORT_VERSION = 1
@@ -29,16 +30,6 @@ SPEAKERS = {
     "tool": "Tool",
     "summary": "Summary of the turns above (Hearth)",
 }
-
-
-def _fence(text: str, info: str = "") -> str:
-    """A code fence longer than any run of backticks inside ``text``."""
-    longest = run = 0
-    for char in text:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{info}\n{text}\n{ticks}"
 
 
 class TransferMixin:
@@ -95,7 +86,7 @@ class TransferMixin:
                 lines += ["<details><summary>Reasoning</summary>", "", message["reasoning"], ""]
                 lines += ["</details>", ""]
             if message["role"] == "tool":
-                lines.append(_fence(message["content"]))
+                lines.append(fence(message["content"]))
             elif message["content"]:
                 lines.append(message["content"])
             for call in message.get("tool_calls") or []:
@@ -103,7 +94,7 @@ class TransferMixin:
                     "",
                     f"**Tool call** `{call['name']}`",
                     "",
-                    _fence(call["arguments"], "json"),
+                    fence(call["arguments"], "json"),
                 ]
             if message.get("error"):
                 lines += ["", f"> Error: {message['error']}"]
@@ -235,27 +226,8 @@ def _insert_tree(
     ids: dict[str, str] = {}
     for seq, (key, message, parent) in enumerate(ordered, 1):
         ids[key] = message["id"]
-        conn.execute(
-            "INSERT INTO messages (id, session_id, seq, role, content, status, tool_calls,"
-            " tool_call_id, name, created_at, usage, reasoning, error, parent_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                message["id"],
-                session_id,
-                seq,
-                message["role"],
-                message["content"],
-                message["status"],
-                json.dumps(message["tool_calls"]) if message["tool_calls"] else None,
-                message["tool_call_id"],
-                message["name"],
-                message["created_at"],
-                json.dumps(message["usage"]) if message["usage"] is not None else None,
-                message["reasoning"],
-                message["error"],
-                ids.get(parent) if parent is not None else None,
-            ),
-        )
+        parent_id = ids.get(parent) if parent is not None else None
+        write_message(conn, session_id, message, seq, parent_id)
         if message.get("attachments"):
             link_kept_attachments(conn, message["id"], message["attachments"])
     shown = ids.get(leaf) if leaf is not None else None

@@ -32,6 +32,7 @@ from core.clock import now
 from core.errors import Conflict, HearthError, InvalidInput, NotFound
 from core.ids import check_id, new_id
 from core.settings.files import read_json, write_private_json
+from core.urls import http_url
 
 from .catalog import safe_model_name
 
@@ -591,19 +592,8 @@ def _status_sentence(status: int, job: Download | None, url: str = "") -> str:
 
 
 def _check_url(value: Any) -> str:
-    if not isinstance(value, str) or len(value) > 4000 or not value.strip():
-        raise InvalidInput("Give the model's URL, starting with https://.")
-    url = value.strip()
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        raise InvalidInput(
-            f"{url[:80]!r} is not a URL Hearth can read (check the host's brackets and the port)."
-        ) from None
-    if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", url):
-        raise InvalidInput(f"{url[:80]!r} is not an http(s) URL.")
-    return url
+    http_url(value, "The model's URL", "https://huggingface.co/…/resolve/main/model.gguf", 4000)
+    return value
 
 
 def _file_of_url(url: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.errors import InvalidInput, NotFound
+from core.urls import http_url
 
 log = logging.getLogger(__name__)
 
@@ -346,20 +347,7 @@ def parse_entry(
         )
         return config, env
     url = _text(entry["url"], f"the url of {name}", 2000).strip()
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.netloc
-        or not host
-        or " " in url
-    ):
-        raise InvalidInput(f"The url of {name} must be an http(s) address, not {url!r}.")
+    parts = http_url(url, f"The url of {name}", "https://example.com/mcp")
     headers = _secrets(entry.get("headers"), _HEADER_NAME, f"headers of {name}", "header")
     kind = entry.get("type", entry.get("transport"))
     if kind not in (None, "sse", "http", "streamable-http", "streamableHttp", "streamable_http"):
