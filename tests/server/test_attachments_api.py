@@ -358,3 +358,37 @@ def test_an_image_over_the_providers_own_limit_is_named_before_sending(server, f
     events = run_to_end(server, session["id"], "look", attachments=[image["id"]])
     assert events[-1].type == "run.failed"
     assert "larger than" in events[-1].data["error"]
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEET_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def xlsx() -> bytes:
+    """A workbook written by hand: shared strings, a number, an inline string."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as book:
+        book.writestr(
+            "xl/sharedStrings.xml",
+            f"<sst {SHEET_NS}><si><t>Name</t></si><si><t>Age</t></si><si><t>Ada</t></si></sst>",
+        )
+        book.writestr(
+            "xl/worksheets/sheet1.xml",
+            f"<worksheet {SHEET_NS}><sheetData>"
+            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+            '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>36</v></c></row>'
+            '<row r="3"><c r="A3" t="inlineStr"><is><t>Grace</t></is></c>'
+            '<c r="B3"><v>45</v></c></row>'
+            "</sheetData></worksheet>",
+        )
+    return out.getvalue()
+
+
+def test_a_spreadsheet_reaches_the_model_as_rows_of_its_words(server, fake):
+    session = server.new_session()
+    sheet = uploaded(server, xlsx(), "people.xlsx", XLSX_TYPE)
+    fake.reply(text="Two people.")
+    events = run_to_end(server, session["id"], "Who is in it?", attachments=[sheet["id"]])
+    assert events[-1].type == "run.completed"
+    text = fake.last_body["messages"][-1]["content"][0]["text"]
+    assert "Name\tAge" in text and "Ada\t36" in text and "Grace\t45" in text

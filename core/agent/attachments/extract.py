@@ -109,12 +109,47 @@ def _ooxml(path: Path, type: str) -> tuple[str, str]:
             names.sort(key=_natural)
             if not names:
                 raise Unreadable("This file does not look like a Word, PowerPoint or Excel file.")
-            texts = [_xml_text(_read_capped(archive, n, budget), ext) for n in names]
+            if ext == ".xlsx":
+                texts = _sheets(archive, names, budget)
+            else:
+                texts = [_xml_text(_read_capped(archive, n, budget), ext) for n in names]
     except Unreadable:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ElementTree.ParseError, OSError, EOFError):
         raise Unreadable("This Office file is damaged; Hearth cannot read it.") from None
     return "\n\n".join(t for t in texts if t), ""
+
+
+def _sheets(archive: zipfile.ZipFile, names: list[str], budget: list[int]) -> list[str]:
+    """Each worksheet as tab-separated rows, its shared-string cells (t="s") looked up."""
+    shared: list[str] = []
+    if "xl/sharedStrings.xml" in names:
+        root = _xml_root(_read_capped(archive, "xl/sharedStrings.xml", budget))
+        shared = ["".join(t.text or "" for t in si.iter() if _tag(t) == "t") for si in root]
+    texts = []
+    for number, name in enumerate((n for n in names if "worksheets/" in n), 1):
+        root = _xml_root(_read_capped(archive, name, budget))
+        rows = []
+        for row in (e for e in root.iter() if _tag(e) == "row"):
+            cells = []
+            for cell in (c for c in row if _tag(c) == "c"):
+                kind = cell.get("t")
+                if kind == "inlineStr":
+                    cells.append("".join(t.text or "" for t in cell.iter() if _tag(t) == "t"))
+                    continue
+                value = next((v.text or "" for v in cell if _tag(v) == "v"), "")
+                if kind == "s" and value.isdigit() and int(value) < len(shared):
+                    value = shared[int(value)]
+                cells.append(value)
+            if any(cells):
+                rows.append("\t".join(cells))
+        if rows:
+            texts.append(f"Sheet {number}\n" + "\n".join(rows))
+    return texts
+
+
+def _tag(element: ElementTree.Element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
 
 
 def _natural(name: str) -> tuple[int, str]:
@@ -136,10 +171,14 @@ def _read_capped(archive: zipfile.ZipFile, name: str, budget: list[int]) -> byte
     return out.getvalue()
 
 
-def _xml_text(data: bytes, ext: str) -> str:
+def _xml_root(data: bytes) -> ElementTree.Element:
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
         raise Unreadable("This Office file holds XML with a DOCTYPE, which Hearth does not read.")
-    root = ElementTree.fromstring(data)
+    return ElementTree.fromstring(data)
+
+
+def _xml_text(data: bytes, ext: str) -> str:
+    root = _xml_root(data)
     paragraphs: list[str] = []
     line: list[str] = []
     for element in root.iter():
