@@ -2,7 +2,8 @@
 // On any error the stream is closed and reopened by us with ?after=<last id> (not left to
 // EventSource's own retry, whose resume point we cannot see); events are also de-duplicated
 // by id, so a reconnect never repeats or drops text. After repeated failures we ask for the
-// run and report it as gone when the server no longer has it.
+// run and report it as gone when the server no longer has it, or no longer lets us in (401:
+// Hearth restarted and this page's sign-in is gone; api.js tells the user what to do).
 import { api } from "./api.js";
 
 export const EVENT_TYPES = ["run.started", "text.delta", "reasoning.delta", "tool.started",
@@ -57,13 +58,14 @@ export function followRun(runId, { after = 0, onEvent, onState }) {
       }
     } catch (err) {
       if (closed) return;
-      if (err.status === 404) {
+      if (err.status === 404 || err.status === 401) {
         stop();
         onState("gone");
         return;
       }
     }
-    retryTimer = setTimeout(open, Math.min(5000, 300 * failures));
+    // Short while the server cannot be reached: a restarted Hearth is noticed within a second.
+    retryTimer = setTimeout(open, Math.min(1000, 300 * failures));
   }
 
   function stop() {

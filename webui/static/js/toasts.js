@@ -17,6 +17,20 @@ export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}
   if (action) el.append(h("button.small", { type: "button", onclick: () => finish(true) }, action));
   el.append(h("button.small.ghost", { type: "button", "aria-label": "Dismiss", onclick: () => finish(false) }, "×"));
   region.append(el);
-  const timer = setTimeout(() => finish(false), timeout);
+  const timer = Number.isFinite(timeout) ? setTimeout(() => finish(false), timeout) : null;
   return { finish };
+}
+
+// The page's sign-in no longer counts (its cookie is a secret of the server process that set
+// it, so a restarted Hearth answers 401): say so once, and what to do, until dismissed.
+let signedOutShown = false;
+export function signedOut() {
+  if (signedOutShown) return;
+  signedOutShown = true;
+  const notice = toast(
+    "Hearth restarted, so this page is signed out: open the sign-in link Hearth printed"
+      + " (the same link if HEARTH_TOKEN is set), or reopen the Hearth window.",
+    { timeout: Infinity, action: "Reload", onAction: () => location.reload() },
+  );
+  return notice;
 }
