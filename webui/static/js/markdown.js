@@ -1,17 +1,71 @@
 // Model output → a sanitised DocumentFragment: Markdown (GFM) by marked, code highlighted by
-// highlight.js, everything passed through DOMPurify. Model text is untrusted: no script, no
+// highlight.js, LaTeX ($…$, $$…$$, \(…\), \[…\]) by KaTeX as MathML, everything passed
+// through DOMPurify. Model text is untrusted: no script, no
 // event handlers, no javascript: URLs, no frames/forms/styles, no ids or app classes.
 import { Marked } from "../vendor/marked/marked.esm.js";
 import DOMPurify from "../vendor/dompurify/purify.es.js";
+import katex from "../vendor/katex/katex.js";
 import { highlight, languageOf } from "./highlight.js";
 import { h } from "./view.js";
 
 const escapeHtml = (s) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+// KaTeX writes MathML only (the browser draws it: no inline styles for the CSP to block, no
+// fonts); trust: false turns \href, \url, \includegraphics and the like into plain text.
+const KATEX_OPTIONS = { output: "mathml", throwOnError: false, trust: false, strict: "ignore", maxExpand: 1000 };
+
+function tex(source, displayMode) {
+  try {
+    return katex.renderToString(source, { ...KATEX_OPTIONS, displayMode });
+  } catch {
+    return `<code>${escapeHtml(source)}</code>`;
+  }
+}
+
+// Math is found by marked's own tokenizers, so code spans and fenced code keep their dollars.
+// "$…$" follows Pandoc: no space just inside either dollar and no digit right after the
+// closing one, so "$5 and $10" stays text.
+const INLINE_MATH = [
+  [/^\$\$(?!\$)([\s\S]+?)\$\$/, true],
+  [/^\\\(([\s\S]+?)\\\)/, false],
+  [/^\$(?![\s$])((?:\\[\s\S]|[^\\$])+?)(?<![\s\\])\$(?![\d$])/, false],
+];
+const mathInline = {
+  name: "mathInline",
+  level: "inline",
+  start(src) {
+    const at = src.search(/\$|\\\(/);
+    return at < 0 ? undefined : at;
+  },
+  tokenizer(src) {
+    for (const [pattern, display] of INLINE_MATH) {
+      const match = pattern.exec(src);
+      if (match) return { type: "mathInline", raw: match[0], text: match[1].trim(), display };
+    }
+    return undefined;
+  },
+  renderer: (token) => tex(token.text, token.display),
+};
+const mathBlock = {
+  name: "mathBlock",
+  level: "block",
+  start(src) {
+    const at = src.search(/^ {0,3}(\$\$|\\\[)/m);
+    return at < 0 ? undefined : at;
+  },
+  tokenizer(src) {
+    const match = /^ {0,3}(?:\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\])[ \t]*(?:\n+|$)/.exec(src);
+    if (!match) return undefined;
+    return { type: "mathBlock", raw: match[0], text: (match[1] ?? match[2]).trim() };
+  },
+  renderer: (token) => `<div class="math-block">${tex(token.text, true)}</div>\n`,
+};
+
 const marked = new Marked({
   gfm: true,
   breaks: false,
+  extensions: [mathBlock, mathInline],
   renderer: {
     code({ text, lang }) {
       const language = languageOf((lang || "").trim().split(/\s+/)[0]);
@@ -23,7 +77,7 @@ const marked = new Marked({
 });
 
 const purify = DOMPurify(window);
-const SAFE_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+)$/;
+const SAFE_CLASS = /^(hljs(-[\w-]+)?|language-[\w+#.-]+|katex(-display|-error)?|math-block)$/;
 purify.addHook("uponSanitizeAttribute", (node, data) => {
   if (data.attrName === "class") {
     data.attrValue = data.attrValue.split(/\s+/).filter((c) => SAFE_CLASS.test(c)).join(" ");
@@ -50,11 +104,13 @@ purify.addHook("afterSanitizeAttributes", (node) => {
 const PURIFY_OPTIONS = {
   RETURN_DOM_FRAGMENT: true,
   FORBID_TAGS: ["style", "iframe", "frame", "frameset", "object", "embed", "form", "button",
-    "textarea", "select", "option", "svg", "math", "link", "meta", "base", "dialog", "video",
+    "textarea", "select", "option", "svg", "link", "meta", "base", "dialog", "video",
     "audio", "source", "template", "portal"],
   FORBID_ATTR: ["style", "id", "name", "srcset", "formaction", "autofocus", "tabindex",
     "contenteditable", "popover", "accesskey"],
   ALLOW_DATA_ATTR: false,
+  // KaTeX's MathML keeps the TeX source in <semantics><annotation> (not drawn; copied with it).
+  ADD_TAGS: ["semantics", "annotation"],
 };
 
 // Markdown text → a sanitised fragment with copy buttons on code blocks.
