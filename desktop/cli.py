@@ -11,8 +11,11 @@ DEFAULT_PORT = 8765
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
-        self.exit(2, f"hearth: {message}\n")
+    commands: dict[str, argparse.ArgumentParser]  # set by build_parser
+
+    def error(self, message: str) -> None:  # the usage on one line, then what was wrong
+        usage = " ".join(self.format_usage().split())
+        self.exit(2, f"{usage}\nhearth: {message}\n")
 
 
 def _port(value: str) -> int:
@@ -55,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_PORT,
         help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
     )
+    parser.commands = {"serve": serve}
     return parser
 
 
@@ -71,7 +75,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # told by the command's parser, so the usage shown is the command's
+        where = parser.commands.get(args.command, parser)
+        where.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "serve":
         return run_serve(args)
     from desktop.app import run_window

@@ -151,6 +151,43 @@ def take_data_dir(paths: Paths) -> InstanceLock:
     return lock
 
 
+def busy_port_reason(host: str, port: int) -> str:
+    """Why ``port`` is taken, and what to do: another Hearth answers there, or some other
+    program holds it. (A Hearth on this same data folder was named by its lock already.)"""
+    hearth = hearth_version_at(host, port)
+    if hearth:
+        holder_text = f"another Hearth ({hearth}, at http://{_url_host(host)}:{port})"
+    else:
+        holder_text = "another program"
+    return (
+        f"the port is already in use by {holder_text}; use --port 0 to pick a free port,"
+        " or --port with another number."
+    )
+
+
+def hearth_version_at(host: str, port: int, timeout: float = 1.0) -> str | None:
+    """``"hearth X.Y"`` when a Hearth answers GET /api/health on ``host:port``, else None."""
+    import urllib.request
+
+    probe = "127.0.0.1" if host in ("0.0.0.0", "localhost") else "::1" if host == "::" else host
+    try:
+        with urllib.request.urlopen(
+            f"http://{_url_host(probe)}:{port}/api/health", timeout=timeout
+        ) as answer:
+            if answer.headers.get("Server", "") != "hearth":
+                return None
+            health = json.loads(answer.read(4096))
+    except (OSError, ValueError):
+        return None
+    if isinstance(health, dict) and health.get("status") == "ok" and health.get("version"):
+        return f"hearth {health['version']}"
+    return None
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 def _serve_locked(
     paths: Paths,
     host: str,
@@ -184,13 +221,12 @@ def _serve_locked(
     except OSError as exc:
         app.close()
         store.close()
-        reason = "the port is already in use" if "in use" in str(exc) else str(exc)
-        raise ServeError(f"Hearth cannot listen on {host}:{port}: {reason}.") from None
+        reason = busy_port_reason(host, port) if "in use" in str(exc) else f"{exc}."
+        raise ServeError(f"Hearth cannot listen on {host}:{port}: {reason}") from None
     bound_port = server.bind_addr[1]
     for address in addresses_for(host):
         app.allow(address, bound_port)
-    url_host = f"[{host}]" if ":" in host else host
-    url = f"http://{url_host}:{bound_port}"
+    url = f"http://{_url_host(host)}:{bound_port}"
     server_file = paths.data / "server.json"
 
     stop = stop or threading.Event()

@@ -110,8 +110,49 @@ def test_busy_port_is_one_clear_line(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         result = run_cli("serve", "--port", str(port), "--data-dir", str(tmp_path / "d"))
-    assert_one_clear_line(result, str(port), "in use")
+    assert_one_clear_line(result, str(port), "in use", "another program", "--port 0")
+    assert "another hearth" not in result.stderr.lower()
     assert not (tmp_path / "d" / "server.json").exists()
+
+
+def test_busy_port_held_by_another_hearth_says_so(start_server, tmp_path):
+    other = start_server(tmp_path / "other")
+    result = run_cli("serve", "--port", str(other.port), "--data-dir", str(tmp_path / "mine"))
+    assert_one_clear_line(result, "in use", "another Hearth", other.url, "--port 0")
+    assert other.client.get("/api/sessions").status_code == 200
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_restart_on_the_same_port_at_once_with_connections_open(start_server, fake, tmp_path):
+    port = free_port()
+    first = start_server(tmp_path / "data", args=("--port", str(port)))
+    session = first.new_session()
+    hold = threading.Event()
+    reply = fake.reply(text="held back until the end", chunks=2, hold=hold)
+    run_id = first.start_run(session["id"])
+    assert reply.stalled.wait(10)
+    stream = socket.create_connection(("127.0.0.1", port))  # an open event stream
+    stream.sendall(
+        f"GET /api/runs/{run_id}/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {first.token}\r\n\r\n".encode()
+    )
+    assert stream.recv(64).startswith(b"HTTP/1.1 200")
+    keep_alive = first.make_client()
+    assert keep_alive.get("/api/sessions").status_code == 200  # its connection stays open
+    try:
+        assert first.stop() == 0
+        again = start_server(tmp_path / "data", args=("--port", str(port)))
+        assert again.port == port
+        assert again.client.get(f"/api/sessions/{session['id']}").status_code == 200
+    finally:
+        hold.set()
+        stream.close()
+        keep_alive.close()
 
 
 def test_unwritable_data_dir_is_one_clear_line(tmp_path):
@@ -125,10 +166,14 @@ def test_unwritable_data_dir_is_one_clear_line(tmp_path):
     "args",
     [("serve", "--port", "abc"), ("serve", "--bogus"), ("serve", "--port", "70000"), ("nonsense",)],
 )
-def test_bad_flags_are_one_clear_line(args, tmp_path):
-    assert_one_clear_line(
-        run_cli(*args, "--data-dir", str(tmp_path)) if args[0] == "serve" else run_cli(*args)
-    )
+def test_bad_flags_are_the_usage_and_one_clear_line(args, tmp_path):
+    result = run_cli(*args, "--data-dir", str(tmp_path)) if args[0] == "serve" else run_cli(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    usage, error = result.stderr.strip().splitlines()
+    assert usage.startswith(f"usage: hearth {'serve ' if args[0] == 'serve' else ''}["), usage
+    assert error.startswith("hearth: "), error
+    if "--bogus" in args:
+        assert "--port PORT" in usage and error == "hearth: unrecognized arguments: --bogus"
 
 
 def test_non_loopback_host_needs_an_explicit_token(tmp_path):
