@@ -151,6 +151,14 @@ class DesktopApi:
         return {"desktop": True, "version": __version__, "platform": sys.platform}
 
 
+# The menu's page commands and the keys it shows for them: the keys are the page's own
+# (shortcuts.js; a browser tab cannot have Ctrl+N, which opens a browser window).
+MENU_COMMANDS = (
+    ("New chat", "Ctrl+Shift+O", "new-chat"),
+    ("Search", "Ctrl+K", "search"),
+)
+
+
 class HearthWindow:
     """One Hearth window over the server at ``url``."""
 
@@ -188,8 +196,10 @@ class HearthWindow:
                 Menu(
                     "Hearth",
                     [
-                        MenuAction("New chat\tCtrl+N", lambda: self.command("new-chat")),
-                        MenuAction("Search\tCtrl+K", lambda: self.command("search")),
+                        *(
+                            MenuAction(f"{label}\t{keys}", lambda c=command: self.command(c))
+                            for label, keys, command in MENU_COMMANDS
+                        ),
                         MenuSeparator(),
                         MenuAction("Open data folder", lambda: osopen.reveal(self.paths.data)),
                         MenuAction("Open logs", lambda: osopen.reveal(self.paths.logs)),

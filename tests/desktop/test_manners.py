@@ -117,3 +117,22 @@ def test_menu_commands_reach_the_page(window):
         hearth.x("xdotool", "key", *presses, "Return")
         wait_for(lambda n=count: len(page.evaluate("window.__seen")) == n, 20, "the command")
     assert page.evaluate("window.__seen") == ["new-chat", "search"]
+
+
+def test_the_keys_the_menu_shows_work_in_the_window(window):
+    from desktop.window import MENU_COMMANDS
+
+    hearth, page, _ = window
+    (window_id,) = wait_for(lambda: hearth.windows("^Hearth$"), 30, "the window")
+    session = hearth.api("POST", "/api/sessions", {"title": "Somewhere else"})
+    done = {
+        "new-chat": "location.hash === '#/new'",
+        "search": "document.activeElement?.id === 'search'",
+    }
+    assert sorted(done) == sorted(command for _, _, command in MENU_COMMANDS)
+    for label, keys, command in MENU_COMMANDS:
+        page.evaluate(f"location.hash = '#/s/{session['id']}'; document.activeElement?.blur()")
+        wait_for(lambda c=command: not page.evaluate(done[c]), 20, f"a page before {label}")
+        hearth.x("xdotool", "windowfocus", "--sync", window_id)
+        hearth.x("xdotool", "key", "--clearmodifiers", keys.lower())
+        wait_for(lambda c=command: page.evaluate(done[c]), 20, f"{keys} to do {label}")
