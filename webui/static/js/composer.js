@@ -31,6 +31,14 @@ export function initComposer({ onSend, onStop, onOpenSettings, onCancelEdit }) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === "ArrowUp" && !input.value && !isLive() && editBar.hidden
+      && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      // ↑ in an empty composer edits the last message of the user's (as its Edit button does).
+      const edit = document.querySelector("#messages .turn.user.last .edit-message");
+      if (edit) {
+        event.preventDefault();
+        edit.click();
+      }
     } else if (event.key === "Escape" && !editBar.hidden && !isLive()) {
       event.preventDefault();
       handlers.onCancelEdit();

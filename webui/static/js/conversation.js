@@ -8,7 +8,7 @@ import { drawSessionInfo } from "./sessioninfo.js";
 import { emit, on, setLive, state } from "./state.js";
 import { followRun } from "./stream.js";
 import { AssistantTurn, versionSwitch } from "./turn.js";
-import { $, h } from "./view.js";
+import { $, copyButton, h } from "./view.js";
 
 const scroller = $("#scroller");
 const list = $("#messages");
@@ -179,6 +179,7 @@ function userTurn(message) {
     h("div.bubble", {}, attachmentsView(message.attachments), message.content),
     stored ? h("div.user-actions", {},
       versionSwitch(message.version, "message", (id) => actionHandler("switch", id)),
+      copyButton("message", () => message.content),
       h("button.small.edit-message", { type: "button", onclick: () => actionHandler("edit", message) }, "Edit"),
       h("button.small.fork-message", { type: "button", title: "Fork: a new chat up to this message", onclick: () => actionHandler("fork", message) }, "Fork"))
       : null);

@@ -138,19 +138,22 @@ function decorateCode(pre) {
   wrapper.append(head, pre);
 }
 
-// Copy buttons are wired once, by delegation, on the conversation element.
+// Copy buttons (code blocks, messages, tool output) are wired once, by delegation, on the
+// conversation element; the button says "Copied" (its name too) for a moment.
 export function wireCopyButtons(root) {
   root.addEventListener("click", async (event) => {
-    const button = event.target.closest("button[data-action=copy]");
+    const button = event.target.closest("button[data-action=copy], button[data-action=copy-source]");
     if (!button) return;
-    const code = button.closest(".code-block")?.querySelector("code");
-    if (!code) return;
-    try {
-      await navigator.clipboard.writeText(code.textContent);
-      button.textContent = "Copied";
-    } catch {
-      button.textContent = "Copy failed";
-    }
-    setTimeout(() => { button.textContent = "Copy"; }, 1500);
+    const text = button.copySource ? button.copySource()
+      : button.closest(".code-block")?.querySelector("code")?.textContent;
+    if (text === undefined || text === null) return;
+    const said = await navigator.clipboard.writeText(text).then(() => "Copied", () => "Copy failed");
+    button.textContent = said;
+    if (button.dataset.label) button.setAttribute("aria-label", said);
+    clearTimeout(button.copyTimer);
+    button.copyTimer = setTimeout(() => {
+      button.textContent = "Copy";
+      if (button.dataset.label) button.setAttribute("aria-label", button.dataset.label);
+    }, 1500);
   });
 }

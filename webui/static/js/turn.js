@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
 import { reveal } from "./reveal.js";
 import { callView } from "./toolcall.js";
-import { formatTokens, h, perFrame } from "./view.js";
+import { copyButton, formatTokens, h, perFrame } from "./view.js";
 
 const DECISION_TEXT = { allow: "Allowed once", allow_session: "Allowed for this session",
   allow_always: "Allowed always (revoke in Settings)", deny: "Denied" };
@@ -163,6 +163,9 @@ export class AssistantTurn {
     const row = h("div.foot-row");
     const tokens = formatTokens(this.usageData);
     if (tokens) row.append(h("span.usage", { title: "Token usage for this turn" }, tokens));
+    if (this.status && this.textParts().some((p) => p.raw.trim())) {
+      row.append(copyButton("answer", () => this.textParts().map((p) => p.raw.trim()).filter(Boolean).join("\n\n")));
+    }
     if (this.first && this.status) {
       const switcher = versionSwitch(this.first.version, "answer", (id) => this.onAction("switch", id));
       if (switcher) row.append(switcher);
@@ -241,7 +244,9 @@ function toolCard(name, args) {
   const status = h("span.tool-status", {}, "Running…");
   const output = h("pre.tool-output", { tabindex: "0" });
   const outputLabel = h("div.tool-label", {}, "Output");
-  const outputBlock = h("div.tool-section", { hidden: true }, outputLabel, output);
+  const outputBlock = h("div.tool-section", { hidden: true },
+    h("div.tool-output-head", {}, outputLabel, copyButton(`${name} output`, () => output.textContent)),
+    output);
   const el = h("details.tool-card.running", {},
     h("summary", {},
       h("span.tool-icon", { "aria-hidden": "true" }),

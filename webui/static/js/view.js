@@ -25,6 +25,15 @@ export function append(el, children) {
   return el;
 }
 
+// A "Copy" button: `source()` gives the text it copies (wired by wireCopyButtons in markdown.js).
+export function copyButton(what, source, cls = "small") {
+  const label = `Copy ${what}`;
+  const button = h(`button.${cls}.copy`, { type: "button", "aria-label": label, title: label,
+    dataset: { action: "copy-source", label } }, "Copy");
+  button.copySource = source;
+  return button;
+}
+
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
