@@ -47,17 +47,17 @@ def test_restart_mid_answer_tells_the_page_what_to_do(browser, fake, tmp_path):
         assert first.stop() == 0  # the tab's event stream and keep-alive connections are open
         again = Fixed(tmp_path / "data", fake_env(fake), port)  # at once, on the same port
         restarted = time.monotonic()
-        notice = page.locator(".toast", has_text="Hearth restarted")
+        notice = page.locator(".toast", has_text="not signed in")
         notice.wait_for(timeout=2000)
         assert time.monotonic() - restarted < 2.0
-        expect(notice).to_contain_text("sign-in link")
+        expect(notice).to_contain_text("open the sign-in link Hearth printed")
         expect(page.locator("#stop")).to_be_hidden()  # no Stop for a run the page cannot follow
         expect(page.locator("#connection")).to_be_hidden()
-        expect(page.locator(".toast", has_text="Hearth restarted")).to_have_count(1)
+        expect(page.locator(".toast", has_text="not signed in")).to_have_count(1)
 
         page.goto(again.sign_in_url)  # the link it printed signs the page in again
         page.wait_for_selector("body[data-ready=true]")
-        expect(page.locator(".toast", has_text="Hearth restarted")).to_have_count(0)
+        expect(page.locator(".toast", has_text="not signed in")).to_have_count(0)
     finally:
         hold.set()
         page.context.close()

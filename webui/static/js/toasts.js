@@ -21,16 +21,16 @@ export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}
   return { finish };
 }
 
-// The page's sign-in no longer counts (its cookie is a secret of the server process that set
-// it, so a restarted Hearth answers 401): say so once, and what to do, until dismissed.
+// The page's sign-in does not count (its cookie is a secret of the server process that set it,
+// so a restarted Hearth answers 401; or it never signed in): say so once, and what to do.
 let signedOutShown = false;
 export function signedOut() {
   if (signedOutShown) return;
   signedOutShown = true;
-  const notice = toast(
-    "Hearth restarted, so this page is signed out: open the sign-in link Hearth printed"
-      + " (the same link if HEARTH_TOKEN is set), or reopen the Hearth window.",
-    { timeout: Infinity, action: "Reload", onAction: () => location.reload() },
+  return toast(
+    "This page is not signed in to Hearth (after a restart every page must sign in again):"
+      + " open the sign-in link Hearth printed when it started (the same link if HEARTH_TOKEN"
+      + " is set), or reopen the Hearth window.",
+    { timeout: Infinity },
   );
-  return notice;
 }
