@@ -64,3 +64,23 @@ def test_restart_mid_answer_tells_the_page_what_to_do(browser, fake, tmp_path):
         first.close()
         if again is not None:
             again.close()
+
+
+def test_a_call_refused_after_a_restart_shows_the_notice_once(browser, fake, tmp_path):
+    port = free_port()
+    first = Fixed(tmp_path / "data", fake_env(fake), port)
+    again = None
+    page = open_page(browser, first)
+    try:
+        assert first.stop() == 0
+        again = Fixed(tmp_path / "data", fake_env(fake), port)
+        page.fill("#composer-input", "Anyone there?")
+        page.keyboard.press("Enter")
+        notice = page.locator(".toast", has_text="not signed in")
+        expect(notice).to_have_count(1)
+        expect(page.locator(".toast")).to_have_count(1)  # not also the refused call's sentence
+    finally:
+        page.context.close()
+        first.close()
+        if again is not None:
+            again.close()

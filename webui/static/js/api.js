@@ -1,7 +1,7 @@
 // The HTTP API client: JSON in and out, errors as ApiError with the server's sentence.
 // The sign-in cookie rides along on every same-origin request; a 401 means it no longer counts
 // (Hearth restarted): the page says so once.
-import { signedOut } from "./toasts.js";
+import { SIGNED_OUT, signedOut } from "./toasts.js";
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -27,8 +27,11 @@ async function request(method, path, body, options = {}) {
   const type = response.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await response.json().catch(() => null) : await response.text();
   if (!response.ok) {
-    if (response.status === 401) signedOut();
     const error = data && data.error ? data.error : {};
+    if (response.status === 401) {
+      signedOut();
+      throw new ApiError(401, error.code || "unauthorized", SIGNED_OUT);
+    }
     throw new ApiError(response.status, error.code || "error",
       error.message || `The request failed (${response.status}).`);
   }

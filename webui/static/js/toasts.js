@@ -4,6 +4,8 @@ import { $, h } from "./view.js";
 const region = $("#toasts");
 
 export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}) {
+  // A failed call repeating the signed-out notice that is already on screen.
+  if (text === SIGNED_OUT && signedOutShown) return { finish: () => {} };
   let done = false;
   const el = h("div.toast", {}, h("span", {}, text));
   const finish = (acted) => {
@@ -24,13 +26,12 @@ export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}
 // The page's sign-in does not count (its cookie is a secret of the server process that set it,
 // so a restarted Hearth answers 401; or it never signed in): say so once, and what to do.
 let signedOutShown = false;
+export const SIGNED_OUT =
+  "This page is not signed in to Hearth (after a restart every page must sign in again):"
+  + " open the sign-in link Hearth printed when it started (the same link if HEARTH_TOKEN"
+  + " is set), or reopen the Hearth window.";
 export function signedOut() {
   if (signedOutShown) return;
+  toast(SIGNED_OUT, { timeout: Infinity });
   signedOutShown = true;
-  return toast(
-    "This page is not signed in to Hearth (after a restart every page must sign in again):"
-      + " open the sign-in link Hearth printed when it started (the same link if HEARTH_TOKEN"
-      + " is set), or reopen the Hearth window.",
-    { timeout: Infinity },
-  );
 }
