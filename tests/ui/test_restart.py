@@ -84,3 +84,22 @@ def test_a_call_refused_after_a_restart_shows_the_notice_once(browser, fake, tmp
         first.close()
         if again is not None:
             again.close()
+
+
+def test_an_idle_tab_shows_the_notice_by_itself(browser, fake, tmp_path):
+    port = free_port()
+    first = Fixed(tmp_path / "data", fake_env(fake), port)
+    again = None
+    page = open_page(browser, first)
+    try:
+        assert first.stop() == 0
+        again = Fixed(tmp_path / "data", fake_env(fake), port)
+        restarted = time.monotonic()
+        # the sidebar's poll (every 3 s while the page is visible) is refused and says so
+        page.locator(".toast", has_text="not signed in").wait_for(timeout=5000)
+        assert time.monotonic() - restarted < 4.0
+    finally:
+        page.context.close()
+        first.close()
+        if again is not None:
+            again.close()
