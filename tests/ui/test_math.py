@@ -66,7 +66,7 @@ def test_tex_cannot_make_a_live_link_or_markup(browser, server, fake):
     )
     body = answer(page, server, fake, hostile)
     body.locator("math").first.wait_for()
-    assert body.locator("a, img, [href], [src], [onerror], [style]").count() == 0
+    assert body.locator("a, img, [href], [src], [onerror], [style], [mathcolor]").count() == 0
     assert page.evaluate("() => document.querySelectorAll('.md [class~=app]').length") == 0
     body.locator("math").first.click()
     assert page.dialogs == []

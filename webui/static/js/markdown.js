@@ -107,7 +107,7 @@ const PURIFY_OPTIONS = {
     "textarea", "select", "option", "svg", "link", "meta", "base", "dialog", "video",
     "audio", "source", "template", "portal"],
   FORBID_ATTR: ["style", "id", "name", "srcset", "formaction", "autofocus", "tabindex",
-    "contenteditable", "popover", "accesskey"],
+    "contenteditable", "popover", "accesskey", "mathcolor", "mathbackground"],
   ALLOW_DATA_ATTR: false,
   // KaTeX's MathML keeps the TeX source in <semantics><annotation> (not drawn; copied with it).
   ADD_TAGS: ["semantics", "annotation"],
