@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.ui.conftest import open_page
 
-ANSWER = "Here is **bold**, `code` and $x^2$.\n\n- one\n- two"
+ANSWER = "Here is **bold**, `code` and $x^2$.\n\n- one\n- two\n\n```sh\nls -la $HOME\n```"
 
 
 def send(page, text: str) -> None:
@@ -36,6 +36,10 @@ def test_copy_message_answer_and_tool_output(browser, server, fake):
     expect(user.get_by_role("button", name="Copy message")).to_have_count(1)
 
     answer = page.locator(".turn.assistant").last
+    answer.get_by_role("button", name="Copy sh code").click()
+    assert clipboard(page) == "ls -la $HOME"
+    expect(answer.get_by_role("button", name="Copied")).to_have_count(1)  # said, not only shown
+    expect(answer.get_by_role("button", name="Copy sh code")).to_have_count(1)
     answer.get_by_role("button", name="Copy answer").click()
     assert clipboard(page) == ANSWER  # the Markdown source, not the drawn text
     expect(answer.locator(".turn-foot .copy")).to_have_text("Copied")

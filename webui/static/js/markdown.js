@@ -133,7 +133,8 @@ function decorateCode(pre) {
   const wrapper = h("div.code-block");
   const head = h("div.code-head", {},
     h("span.code-lang", { text: label }),
-    h("button.copy", { type: "button", "aria-label": `Copy ${label} code`, dataset: { action: "copy" } }, "Copy"));
+    h("button.copy", { type: "button", "aria-label": `Copy ${label} code`,
+      dataset: { action: "copy", label: `Copy ${label} code` } }, "Copy"));
   pre.replaceWith(wrapper);
   wrapper.append(head, pre);
 }
