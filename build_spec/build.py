@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-installers", action="store_true", help="only the bundle")
     parser.add_argument("--fast", action="store_true", help="light compression")
     args = parser.parse_args(argv)
+    # What is packaged is installed for every user: standard modes, whatever umask the
+    # caller has (Hearth itself runs with 077, and so does a test process that opened a store).
+    os.umask(0o022)
 
     bundle = build_bundle(args.dist.resolve(), args.work.resolve())
     total, model = folder_size(bundle), sum(f.stat().st_size for f in bundle.rglob("*.gguf"))

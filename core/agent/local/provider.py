@@ -76,7 +76,7 @@ class LocalProvider:
                         cancel=cancel,
                     )
                 except ProviderError as exc:
-                    if exc.kind == "cancelled" or self._runtime.is_alive(endpoint):
+                    if exc.kind == "cancelled" or self._runtime.is_alive(endpoint, grace=1.0):
                         raise
                     self._drop(endpoint)
                     raise ProviderError(

@@ -107,11 +107,18 @@ class Runtime:
                 self._last_used = time.monotonic()
                 self._cond.notify_all()
 
-    def is_alive(self, endpoint: Endpoint) -> bool:
-        """Whether the process behind ``endpoint`` still runs."""
+    def is_alive(self, endpoint: Endpoint, grace: float = 0.0) -> bool:
+        """Whether the process behind ``endpoint`` still runs, ``grace`` seconds on: a process
+        being killed closes its sockets a moment before it can be reaped as dead."""
         with self._cond:
             process = self._process
-            return process is not None and self._endpoint == endpoint and process.poll() is None
+            if process is None or self._endpoint != endpoint:
+                return False
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            return True
+        return False
 
     def forget(self, endpoint: Endpoint) -> None:
         """The process behind ``endpoint`` failed: the next use starts a new one."""
