@@ -5,7 +5,7 @@ CONTRACT.md's durability promise after every kill. The moments are random (seed 
 
 from bench.soak_bench import GRACE, seed_from_env, soak
 
-KILLS = 8
+KILLS = 5
 SLACK = 0.25  # scheduling tolerance on a busy two-core machine, as in test_crash.py
 
 
