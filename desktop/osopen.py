@@ -24,12 +24,41 @@ def open_link(url: str) -> bool:
     return webbrowser.open(url)
 
 
+# What Hearth hands to the system's viewer: kinds a viewer shows and never runs, each with
+# the suffix the written file gets (so the OS picks the viewer by the kind Hearth judged from
+# the bytes, not by the name the file came with).
+VIEWER_SUFFIXES = {
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/csv": ".csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
+
+
+def open_document(path: Path) -> bool:
+    """Open the file ``path`` in the system's viewer, if its suffix is one of VIEWER_SUFFIXES."""
+    path = Path(path)
+    if path.suffix.lower() not in set(VIEWER_SUFFIXES.values()) or not path.is_file():
+        log.warning("refused to open %s: not a document Hearth hands to a viewer", path.name)
+        return False
+    return _hand_over(path)
+
+
 def reveal(folder: Path) -> bool:
     """Show ``folder`` in the OS file manager (Explorer, Finder, or the desktop's own)."""
     folder = Path(folder)
     if not folder.is_dir():
         log.warning("cannot reveal %s: not a folder", folder)
         return False
+    return _hand_over(folder)
+
+
+def _hand_over(target: Path) -> bool:
+    """Let the OS open ``target`` with what it uses for its kind."""
+    folder = target
     try:
         if sys.platform == "win32":
             os.startfile(folder)  # type: ignore[attr-defined]
@@ -44,6 +73,6 @@ def reveal(folder: Path) -> bool:
                 start_new_session=True,
             )
     except OSError as exc:
-        log.warning("cannot reveal %s: %s", folder, exc)
+        log.warning("cannot open %s: %s", folder, exc)
         return False
     return True

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from core.paths import Paths
+from core.paths import Paths, make_private_dir
 from desktop import osopen
 
 log = logging.getLogger("hearth.desktop")
@@ -80,12 +81,15 @@ PAGE_SCRIPT = r"""
     if (url && outside(url)) { call('open_link', [new URL(url, location.href).href]); return null; }
     return windowOpen.apply(window, arguments);
   };
-  // What the page asks of the window: open_data_folder, open_logs, open_link {url}, quit.
+  // What the page asks of the window: open_data_folder, open_logs, open_link {url},
+  // open_attachment {id}, quit.
   window.addEventListener('hearth:desktop', function (event) {
     var detail = event.detail || {};
-    var actions = {open_data_folder: 1, open_logs: 1, open_link: 1, quit: 1};
+    var actions = {open_data_folder: 1, open_logs: 1, open_link: 1, open_attachment: 1, quit: 1};
     if (!actions[detail.action]) return;
-    call(detail.action, detail.action === 'open_link' ? [String(detail.url || '')] : []);
+    var args = detail.action === 'open_link' ? [String(detail.url || '')]
+      : detail.action === 'open_attachment' ? [String(detail.id || '')] : [];
+    call(detail.action, args);
   });
   window.__hearthCommand = function (name) {
     window.dispatchEvent(new CustomEvent('hearth:command', {detail: {command: name}}));
@@ -139,6 +143,9 @@ class DesktopApi:
     def open_logs(self) -> bool:
         return osopen.reveal(self._window.paths.logs)
 
+    def open_attachment(self, attachment_id: str) -> bool:
+        return self._window.open_attachment(attachment_id)
+
     def quit(self) -> None:
         self._window.close()
 
@@ -150,6 +157,9 @@ class DesktopApi:
 
         return {"desktop": True, "version": __version__, "platform": sys.platform}
 
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_OPENED = 64 * 1024 * 1024  # bytes of an attachment handed to a viewer
 
 # The menu's page commands and the keys it shows for them: the keys are the page's own
 # (shortcuts.js; a browser tab cannot have Ctrl+N, which opens a browser window).
@@ -241,6 +251,35 @@ class HearthWindow:
             self.window.run_js(PAGE_SCRIPT)
         except Exception:  # a page that failed to load: nothing to improve on it
             log.exception("could not prepare the page")
+
+    def open_attachment(self, attachment_id: str) -> bool:
+        """Open an attachment of a kind a viewer only shows in the system's viewer: fetched
+        from this window's server, written to the cache under the suffix of the kind the
+        server judged from its bytes, then handed to the OS."""
+        if not isinstance(attachment_id, str) or not _ID.fullmatch(attachment_id):
+            return False
+        request = urllib.request.Request(
+            f"{self.url}/api/attachments/{attachment_id}",
+            headers={"Authorization": f"Bearer {self._token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as answer:
+                kind = answer.headers.get_content_type()
+                name = answer.headers.get_filename() or "attachment"
+                data = answer.read(MAX_OPENED + 1)
+        except OSError as exc:
+            log.warning("cannot fetch attachment %s to open it: %s", attachment_id, exc)
+            return False
+        suffix = osopen.VIEWER_SUFFIXES.get(kind)
+        if suffix is None or len(data) > MAX_OPENED:
+            log.warning("attachment %s (%s) is not opened in a viewer", attachment_id, kind)
+            return False
+        folder = self.paths.cache / "opened" / attachment_id
+        make_private_dir(folder)
+        stem = re.sub(r"[^\w .-]+", "_", Path(name).stem).strip(" .")[:80] or "attachment"
+        path = folder / f"{stem}{suffix}"
+        path.write_bytes(data)
+        return osopen.open_document(path)
 
     def note_ui_ready(self, info: dict) -> None:
         if self.ready.is_set():

@@ -136,3 +136,41 @@ def test_the_keys_the_menu_shows_work_in_the_window(window):
         hearth.x("xdotool", "windowfocus", "--sync", window_id)
         hearth.x("xdotool", "key", "--clearmodifiers", keys.lower())
         wait_for(lambda c=command: page.evaluate(done[c]), 20, f"{keys} to do {label}")
+
+
+def upload(hearth, data: bytes, name: str, kind: str) -> str:
+    import json
+    import urllib.parse
+    import urllib.request
+
+    info = hearth.server()
+    request = urllib.request.Request(
+        info["url"] + "/api/attachments",
+        data=data,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {info['token']}",
+            "Content-Type": kind,
+            "X-Filename": urllib.parse.quote(name),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)["id"]
+
+
+def test_a_document_opens_in_the_system_viewer_and_nothing_else_does(window):
+    from tests.fakes import attachment_files as files
+
+    hearth, page, opened = window
+    pdf = files.pdf(["Minutes"])
+    doc_id = upload(hearth, pdf, "minutes.desktop", "application/pdf")  # a misleading name
+    svg_id = upload(hearth, b'<svg xmlns="http://www.w3.org/2000/svg"/>', "x.svg", "image/svg+xml")
+    for attachment_id in (svg_id, doc_id):
+        detail = f"{{detail: {{action: 'open_attachment', id: '{attachment_id}'}}}}"
+        page.evaluate(f"window.dispatchEvent(new CustomEvent('hearth:desktop', {detail}))")
+    (line,) = wait_for(lambda: lines(opened), 20, "the viewer")
+    shown = Path(line)
+    assert shown.suffix == ".pdf" and shown.read_bytes() == pdf
+    assert shown.is_relative_to(hearth.data / "cache" / "opened")
+    wait_for(lambda: "is not opened in a viewer" in hearth.log, 20, "the SVG's refusal")
+    assert len(lines(opened)) == 1

@@ -97,3 +97,44 @@ def test_menu_commands_new_chat_and_search(browser, server, viewport):
     assert page.evaluate("location.hash") == "#/new"
     assert page.errors == []
     page.context.close()
+
+
+def attach_and_send(server, fake, data: bytes, name: str, kind: str) -> dict:
+    from urllib.parse import quote
+
+    answer = server.api.post(
+        "/api/attachments", content=data, headers={"Content-Type": kind, "X-Filename": quote(name)}
+    )
+    assert answer.status_code == 201, answer.text
+    session = server.new_session(title="With a file")
+    fake.reply(text="Read it.")
+    run = server.api.post(
+        f"/api/sessions/{session['id']}/runs",
+        json={"content": "Here is a file", "attachments": [answer.json()["id"]]},
+    )
+    assert run.status_code == 202, run.text
+    return {"session": session, "attachment": answer.json()}
+
+
+def test_a_document_chip_asks_the_window_to_open_it_and_a_browser_downloads_it(
+    browser, server, fake
+):
+    from tests.fakes import attachment_files as files
+
+    sent = attach_and_send(server, fake, files.pdf(["Hi"]), "notes.pdf", "application/pdf")
+    page = open_page(browser, server, path=f"#/s/{sent['session']['id']}")
+    chip = page.locator(".attachment-file")
+    expect(chip).to_have_attribute("title", "Download notes.pdf")  # a plain browser tab
+    page.evaluate(MARK_AND_ANNOUNCE)
+    page.evaluate(RECORD_ASKS)
+    page.goto(server.url + "/#/new")
+    page.goto(server.url + f"/#/s/{sent['session']['id']}")
+    chip = page.locator(".attachment-file")
+    expect(chip).to_have_attribute("title", "Open notes.pdf")
+    chip.click()
+    page.wait_for_function("() => window.__asked.length === 1")
+    assert page.evaluate("window.__asked")[0] == {
+        "action": "open_attachment",
+        "id": sent["attachment"]["id"],
+    }
+    page.context.close()

@@ -3,6 +3,7 @@
 // message is sent) and shown as a chip with its name, size and, for an image, a thumbnail;
 // × removes it. In the conversation a raster image is shown (click to enlarge) and any
 // other file is a chip that downloads it: nothing from a file is ever run or shown as a page.
+import { isDesktop } from "./desktop.js";
 import { toast } from "./toasts.js";
 import { $, h } from "./view.js";
 
@@ -118,10 +119,31 @@ export function attachmentsView(list) {
   return h("div.message-attachments", {}, list.map((a) => (RASTER.has(a.type)
     ? h("button.attachment-image", { type: "button", title: a.name, "aria-label": `Enlarge ${a.name}`, onclick: () => enlarge(a) },
       h("img", { src: fileUrl(a.id), alt: a.name, loading: "lazy" }))
-    : h("a.attachment-chip.attachment-file", { href: fileUrl(a.id), download: a.name, title: `Download ${a.name}` },
+    : h("a.attachment-chip.attachment-file", {
+      href: fileUrl(a.id), download: a.name,
+      title: viewable(a) ? `Open ${a.name}` : `Download ${a.name}`,
+      onclick: (event) => openInViewer(event, a),
+    },
       h("span.attachment-icon", { "aria-hidden": "true" }, "📄"),
       h("span.attachment-name", {}, a.name),
       h("span.attachment-size", {}, sizeText(a.size))))));
+}
+
+// In the window, a document of a kind a viewer only shows (never runs) opens in the system's
+// viewer; anything else, and every file in a browser tab, downloads.
+const VIEWABLE = new Set([
+  "application/pdf", "text/plain", "text/markdown", "text/csv",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]);
+
+function viewable(attachment) { return isDesktop() && VIEWABLE.has(attachment.type); }
+
+function openInViewer(event, attachment) {
+  if (!viewable(attachment)) return;
+  event.preventDefault();
+  window.dispatchEvent(new CustomEvent("hearth:desktop", { detail: { action: "open_attachment", id: attachment.id } }));
 }
 
 function enlarge(attachment) {
