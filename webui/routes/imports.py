@@ -236,4 +236,3 @@ def _message_of(response: bottle.HTTPResponse) -> str:
         return parse_json(response.body)["error"]["message"]
     except (BadJSON, KeyError, TypeError):
         return "The import failed."
-
