@@ -92,3 +92,26 @@ def test_context_settings_are_checked(paths):
         settings.update(context_threshold=1.5)
     with pytest.raises(InvalidInput, match="whole number"):
         settings.update(context_windows={"m": "lots"})
+
+
+def test_attachments_count_toward_the_context():
+    from core.agent.context.tokens import IMAGE_TOKENS, message_tokens
+
+    plain = {"role": "user", "content": "What is in these?"}
+    with_records = {
+        **plain,
+        "attachments": [
+            {"id": "a", "name": "dot.png", "type": "image/png", "size": 90},
+            {"id": "b", "name": "notes.pdf", "type": "application/pdf", "size": 40_000},
+        ],
+    }
+    loaded = {
+        **with_records,
+        "parts": [
+            {"type": "image", "media_type": "image/png", "data": "AAAA"},
+            {"type": "text", "text": '<attachment name="notes.pdf">\n' + "word " * 2000},
+        ],
+    }
+    base = message_tokens(plain)
+    assert message_tokens(with_records) == base + IMAGE_TOKENS + 10_000
+    assert base + IMAGE_TOKENS + 2000 <= message_tokens(loaded) <= base + IMAGE_TOKENS + 4000

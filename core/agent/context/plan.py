@@ -110,7 +110,7 @@ def stored_tokens(message: Mapping[str, Any]) -> int:
     message_id = message.get("id")
     if not message_id:
         return message_tokens(message)
-    key = (message_id, len(str(message.get("content") or "")))
+    key = (message_id, len(str(message.get("content") or "")), bool(message.get("parts")))
     found = _counts.get(key)
     if found is None:
         found = message_tokens(message)

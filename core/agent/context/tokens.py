@@ -14,6 +14,12 @@ from collections import OrderedDict
 from typing import Any
 
 MESSAGE_OVERHEAD = 4  # role and separators, per message
+# An image part, whatever its pixels: between what OpenAI (85-1,105 for common sizes) and
+# Anthropic (about width*height/750, ~1,600 at most before resizing) charge.
+IMAGE_TOKENS = 1_000
+# A document known only by its attachment record (the meter, before its text is loaded):
+# about a token per 4 bytes, up to what Hearth would extract from it.
+DOCUMENT_TOKENS_MAX = 50_000
 _SYMBOLS = '{}[]":,;()<>=/\\_-.*#`|'
 _CACHE_SIZE = 200_000
 _cache: OrderedDict[tuple[int, int], int] = OrderedDict()
@@ -52,7 +58,25 @@ def message_tokens(message: dict[str, Any]) -> int:
     count = MESSAGE_OVERHEAD + estimate_tokens(str(message.get("content") or ""))
     for call in message.get("tool_calls") or ():
         count += 8 + estimate_tokens(str(call.get("arguments") or ""))
-    return count
+    return count + attachment_tokens(message)
+
+
+def attachment_tokens(message: dict[str, Any]) -> int:
+    """What a user message's attachments weigh: its loaded ``parts`` when it has them (a
+    request being planned), else an estimate from its ``attachments`` records."""
+    parts = message.get("parts")
+    if parts:
+        return sum(
+            IMAGE_TOKENS if part.get("type") == "image" else estimate_tokens(part.get("text", ""))
+            for part in parts
+        )
+    total = 0
+    for attachment in message.get("attachments") or ():
+        if str(attachment.get("type", "")).startswith("image/"):
+            total += IMAGE_TOKENS
+        else:
+            total += min(int(attachment.get("size") or 0) // 4, DOCUMENT_TOKENS_MAX)
+    return total
 
 
 def schema_tokens(schemas: Any) -> int:
