@@ -108,7 +108,7 @@ class Agent:
         history = with_parts(
             self.store,
             history,
-            lambda: takes_images(model_name, self.settings.paths.config, config, probe=True),
+            lambda: takes_images(model_name, values.get("model_images"), config, probe=True),
         )
         # Asking a server about its model while another turn streams from it could cut that
         # stream (llama-cpp-python does): only when this turn is the only one.

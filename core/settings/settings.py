@@ -455,6 +455,8 @@ class Settings:
             return _check_share(value)
         if key == "context_windows":  # {model name: its window in tokens}, the user's word
             return _check_windows(value)
+        if key == "model_images":  # {model name: whether it takes images}, the user's word
+            return _check_image_flags(value)
         if key == "prices":  # {model name: {"input", "output"}} in US dollars per million tokens
             return _check_prices(value)
         raise InvalidInput(
@@ -536,6 +538,7 @@ def _global_defaults() -> dict[str, Any]:
         "local_model": None,
         "context_threshold": 0.8,
         "context_windows": {},
+        "model_images": {},
         "prices": {},
     }
 
@@ -566,6 +569,22 @@ def _check_share(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.3 <= value <= 0.98:
         raise InvalidInput("context_threshold must be a share of the window from 0.3 to 0.98.")
     return float(value)
+
+
+def _check_image_flags(value: Any) -> dict[str, bool]:
+    if value is None:
+        return {}
+    wrong = InvalidInput("model_images must map model names to true or false.")
+    if not isinstance(value, dict) or len(value) > 500:
+        raise wrong
+    out = {}
+    for model, takes in value.items():
+        if not isinstance(model, str) or not model.strip() or len(model) > 300:
+            raise wrong
+        if not isinstance(takes, bool):
+            raise wrong
+        out[model.strip()] = takes
+    return out
 
 
 def _check_windows(value: Any) -> dict[str, int]:

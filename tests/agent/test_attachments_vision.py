@@ -70,16 +70,16 @@ def test_what_a_server_says_of_its_model_is_believed_and_asked_once(path, body, 
         server.close()
 
 
-def test_the_override_wins_then_the_table_then_unknown(tmp_path):
-    (tmp_path / "model_images.json").write_text(json.dumps({"my-llava": False, "odd": True}))
-    assert vision.takes_images("my-llava", tmp_path) is False
-    assert vision.takes_images("odd", tmp_path) is True
-    assert vision.takes_images("gpt-4o-mini", tmp_path) is True
-    assert vision.takes_images("anthropic/claude-sonnet-4-5", tmp_path) is True
-    assert vision.takes_images("gpt-3.5-turbo", tmp_path) is False
-    assert vision.takes_images("deepseek-chat", tmp_path) is False
-    assert vision.takes_images("some-new-model", tmp_path) is None
-    assert vision.takes_images("gpt-4o", tmp_path, ProviderConfig(kind="local")) is False
+def test_the_override_wins_then_the_table_then_unknown():
+    overrides = {"my-llava": False, "odd": True}
+    assert vision.takes_images("my-llava", overrides) is False
+    assert vision.takes_images("odd", overrides) is True
+    assert vision.takes_images("gpt-4o-mini", overrides) is True
+    assert vision.takes_images("anthropic/claude-sonnet-4-5", overrides) is True
+    assert vision.takes_images("gpt-3.5-turbo", overrides) is False
+    assert vision.takes_images("deepseek-chat", overrides) is False
+    assert vision.takes_images("some-new-model", overrides) is None
+    assert vision.takes_images("gpt-4o", overrides, ProviderConfig(kind="local")) is False
 
 
 def test_a_server_that_says_nothing_leaves_it_to_the_table():

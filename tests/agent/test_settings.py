@@ -53,6 +53,7 @@ def test_defaults(paths):
         "local_model": None,
         "context_threshold": 0.8,
         "context_windows": {},
+        "model_images": {},
         "prices": {},
     }
     assert settings.problem is None

@@ -61,3 +61,32 @@ def test_the_models_window_and_the_threshold_are_set_from_the_meter(page, server
     assert settings["context_windows"]["fake-model"] == 50_000
     assert settings["context_threshold"] == 0.7
     server.api.patch("/api/settings", json={"context_windows": {}, "context_threshold": 0.8})
+
+
+def test_whether_a_model_takes_images_is_set_from_the_meter(page, server, fake):
+    fake.reply(text="Hello.")
+    send(page, "hi")
+    page.wait_for_selector(".turn.assistant[data-status=completed]")
+    meter = page.locator("#context-meter")
+    meter.locator("summary").click()
+    page.select_option("#context-images-input", "no")
+    page.click(".context-form button[type=submit]")
+    expect(page.locator(".toast").last).to_contain_text("Saved")
+    assert server.api.get("/api/settings").json()["model_images"] == {"fake-model": False}
+    # A message with an image to that model is now named and refused before sending.
+    from urllib.parse import quote
+
+    from tests.fakes import attachment_files as files
+
+    image = server.api.post(
+        "/api/attachments",
+        content=files.png(),
+        headers={"Content-Type": "image/png", "X-Filename": quote("dot.png")},
+    ).json()
+    session = server.new_session()
+    refused = server.api.post(
+        f"/api/sessions/{session['id']}/runs",
+        json={"content": "What is this?", "attachments": [image["id"]]},
+    )
+    assert refused.status_code == 400 and "fake-model" in refused.json()["error"]["message"]
+    server.api.patch("/api/settings", json={"model_images": {}})

@@ -138,7 +138,8 @@ def check_attachments(hearth, session_id: str, ids: list, model: str | None) -> 
         config, model_name = hearth.settings.resolve(session, model)
     except Exception:  # no provider or no session: the run's own checks answer
         return
-    if takes_images(model_name, hearth.settings.paths.config, config, probe=True) is False:
+    overrides = hearth.settings.get().get("model_images")
+    if takes_images(model_name, overrides, config, probe=True) is False:
         raise fail(
             400,
             "model_takes_no_images",

@@ -4,8 +4,8 @@ True: it takes images; False: it is known not to (a message with an image is ref
 sending, naming the model); None: unknown (the image is sent, and a refusal from the
 provider becomes a sentence). In order:
 
-1. ``CONFIG/model_images.json``, an object of model name (as the picker shows it) to
-   true or false;
+1. the ``model_images`` setting, an object of model name (as the picker shows it) to true
+   or false (set in the chat's context menu);
 2. what an OpenAI-compatible server says of the model, asked once per server and model in
    this process, only when an image is to be sent: OpenRouter's model list
    (``architecture.input_modalities``), Ollama's ``/api/show`` (``capabilities``), LM
@@ -16,11 +16,10 @@ provider becomes a sentence). In order:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -42,10 +41,13 @@ _REFUSES = re.compile(
 
 
 def takes_images(
-    model: str, config_dir: Path | None = None, config: Any = None, probe: bool = False
+    model: str,
+    overrides: Mapping[str, Any] | None = None,
+    config: Any = None,
+    probe: bool = False,
 ) -> bool | None:
-    override = _override(model, config_dir)
-    if override is not None:
+    override = (overrides or {}).get(model)
+    if isinstance(override, bool):
         return override
     if getattr(config, "kind", "") == "local":
         return False  # the built-in model reads text only
@@ -64,17 +66,6 @@ def known(model: str) -> bool | None:
     if _TAKES.search(bare):
         return True
     return None
-
-
-def _override(model: str, config_dir: Path | None) -> bool | None:
-    if config_dir is None:
-        return None
-    try:
-        table = json.loads((config_dir / "model_images.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    value = table.get(model) if isinstance(table, dict) else None
-    return value if isinstance(value, bool) else None
 
 
 def provider_says(config: Any, model: str) -> bool | None:

@@ -83,19 +83,35 @@ function windowForm(context) {
     value: context.window_tokens ?? "", placeholder: "unknown" });
   const shareInput = h("input#context-threshold-input", { type: "number", min: 30, max: 98,
     step: 1, value: Math.round((context.threshold || 0.8) * 100) });
+  const imagesChoice = h("select#context-images-input", {},
+    h("option", { value: "" }, "Automatic (what the provider or Hearth's table says)"),
+    h("option", { value: "yes" }, "Yes"),
+    h("option", { value: "no" }, "No"));
   const form = h("form.context-form", {},
     h("label", { for: "context-window-input" }, `Window of ${context.model} (tokens)`), windowInput,
     h("label", { for: "context-threshold-input" }, "Summarise older turns at (% of the window)"),
     shareInput,
+    h("label", { for: "context-images-input" }, `${context.model} takes images`), imagesChoice,
     h("button.button", { type: "submit" }, "Save"));
+  api.getSettings().then((settings) => {
+    const said = (settings.model_images || {})[context.model];
+    imagesChoice.value = said === true ? "yes" : said === false ? "no" : "";
+  }).catch(() => { /* left at Automatic */ });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const current = (await api.getSettings()).context_windows || {};
-      const windows = { ...current };
+      const settings = await api.getSettings();
+      const windows = { ...(settings.context_windows || {}) };
       if (windowInput.value) windows[context.model] = Number(windowInput.value);
       else delete windows[context.model];
-      await api.updateSettings({ context_windows: windows, context_threshold: Number(shareInput.value) / 100 });
+      const images = { ...(settings.model_images || {}) };
+      if (imagesChoice.value) images[context.model] = imagesChoice.value === "yes";
+      else delete images[context.model];
+      await api.updateSettings({
+        context_windows: windows,
+        context_threshold: Number(shareInput.value) / 100,
+        model_images: images,
+      });
       const session = await api.getSession(state.sessionId);
       state.session = session;
       drawContextMeter(session);
