@@ -169,7 +169,7 @@ function providerRow(p) {
     h("p.provider-url", {}, p.base_url || "(default URL)"),
     h("form.provider-edit", { onsubmit: save },
       field("Default model", picker.control, fromEnv ? "Set by HEARTH_MODEL." : "Test the connection to list the provider's models."),
-      field("API key", keyInput, "Keys are stored in the system keychain and never shown again."),
+      field("API key", keyInput, "Keys are kept in the system keychain (where there is none, in a file only you can read) and never shown again."),
       h("div.row", {},
         fromEnv ? null : h("button.button", { type: "submit" }, "Save"),
         h("button.button", { type: "button", onclick: test }, "Test connection"),
