@@ -11,7 +11,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, options = {}) {
+export async function request(method, path, body, options = {}) {
   const init = { method, headers: {}, credentials: "same-origin", ...options };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";

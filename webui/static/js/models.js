@@ -3,34 +3,13 @@
 // against what is free; "Use for new chats", Remove; downloads from Hugging Face (repo + file,
 // or a URL) with a progress bar, Cancel and Resume, polled once a second while one runs; and a
 // few good small models to start from.
-import { ApiError } from "./api.js";
+import { request as call } from "./api.js";
 import { emit, state } from "./state.js";
 import { $, h } from "./view.js";
 
 const dialog = $("#models-dialog");
 let poll = null;
 let lastStatuses = "";
-
-async function call(method, path, body) {
-  const init = { method, headers: {}, credentials: "same-origin" };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new ApiError(0, "offline", "Hearth's server cannot be reached. Is it still running?");
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data?.error || {};
-    throw new ApiError(response.status, error.code || "error", error.message || `The request failed (${response.status}).`);
-  }
-  return data;
-}
 
 const enc = encodeURIComponent;
 
