@@ -16,13 +16,11 @@ provider becomes a sentence). In order:
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-log = logging.getLogger(__name__)
 _said: dict[tuple[str, str], bool | None] = {}  # (base_url, model) -> what the server said
 _lock = threading.Lock()
 
@@ -81,34 +79,9 @@ def provider_says(config: Any, model: str) -> bool | None:
 
 
 def _ask(config: Any, model: str) -> bool | None:
-    import httpx2
+    from core.agent.providers.model_info import ask_about_model
 
-    base = str(config.base_url or "").rstrip("/")
-    root = base[: -len("/v1")] if base.endswith("/v1") else base
-    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
-    if "openrouter.ai" in base:
-        tries: list[tuple[str, str, Any]] = [("GET", f"{base}/models", None)]
-    else:
-        tries = [
-            ("POST", f"{root}/api/show", {"model": model}),  # Ollama
-            ("GET", f"{root}/api/v0/models/{model}", None),  # LM Studio
-            ("GET", f"{root}/props", None),  # llama.cpp
-        ]
-    try:
-        with httpx2.Client(timeout=1.5, headers=headers) as client:
-            for method, url, body in tries:
-                try:
-                    answer = client.request(method, url, json=body)
-                    if answer.status_code != 200:
-                        continue
-                    found = _images_in(answer.json(), model)
-                except (httpx2.HTTPError, ValueError):
-                    continue
-                if found is not None:
-                    return found
-    except Exception:  # a nicety: never fail a message over it
-        log.debug("could not ask %s whether %s takes images", base, model, exc_info=True)
-    return None
+    return ask_about_model(config, model, _images_in, timeout=1.5)
 
 
 def _images_in(data: Any, model: str) -> bool | None:

@@ -9,12 +9,9 @@ Hearth compacts only when the provider says the request was too long).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 # Longest matching prefix wins; names are matched without a "vendor/" prefix (OpenRouter's).
 KNOWN_WINDOWS: dict[str, int] = {
@@ -98,44 +95,10 @@ def remember_window(base_url: str, model: str, tokens: int | None) -> None:
 
 
 def _probe(config: Any, model: str, cancel: Any = None) -> int | None:
-    """Ask an OpenAI-compatible server for the model's context length; None if it does not
-    say. Each known shape is tried with a short timeout; failures are quiet. It goes through
-    the providers' HTTP client (httpx2), whose sockets the run's cancel token shuts."""
-    base = str(config.base_url or "").rstrip("/")
-    root = base[: -len("/v1")] if base.endswith("/v1") else base
-    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
-    tries: list[tuple[str, str, Any]] = []
-    if "openrouter.ai" in base:
-        tries.append(("GET", f"{base}/models", None))
-    else:
-        tries += [
-            ("GET", f"{root}/props", None),  # llama.cpp
-            ("POST", f"{root}/api/show", {"model": model}),  # Ollama
-            ("GET", f"{root}/api/v0/models/{model}", None),  # LM Studio
-        ]
-    try:
-        import dataclasses
+    """What an OpenAI-compatible server says of the model's context length; None if nothing."""
+    from core.agent.providers.model_info import ask_about_model
 
-        from core.agent.providers.cancel import CallGuard
-        from core.agent.providers.http import make_http_client
-
-        quick = dataclasses.replace(config, timeout=2.0, connect_timeout=2.0)
-        with make_http_client(quick) as client, CallGuard(cancel) as guard, guard.opening():
-            for method, url, body in tries:
-                if guard.cancelled:
-                    return None
-                try:
-                    answer = client.request(method, url, json=body, headers=headers)
-                    if answer.status_code != 200:
-                        continue
-                    found = _context_length(answer.json(), model)
-                except Exception:  # a refusal, a timeout, a cancel, a body that is not JSON
-                    continue
-                if found:
-                    return found
-    except Exception:  # a window is a nicety: never fail a turn over it
-        log.debug("could not ask %s for the context window of %s", base, model, exc_info=True)
-    return None
+    return ask_about_model(config, model, _context_length, timeout=2.0, cancel=cancel)
 
 
 def _context_length(data: Any, model: str) -> int | None:
