@@ -447,6 +447,18 @@ class Settings:
             return _check_flag(value, "allow_private_network")
         if key == "last_model":  # "provider_id/model", the one a new chat starts with
             return _check_model(value)
+        # What a new chat starts with besides its model: the last choices made in a chat
+        # (its workspace folder, its own system prompt, tools on or off).
+        if key == "last_workspace":
+            if value is None or value == "":
+                return None
+            if not isinstance(value, str) or "\x00" in value or len(value) > 4096:
+                raise InvalidInput("last_workspace must be a folder path (or null).")
+            return value
+        if key == "last_system_prompt":
+            return self._check_setting("system_prompt", value)
+        if key == "last_tools_enabled":
+            return None if value is None else _check_flag(value, "last_tools_enabled")
         if key == "local_model":  # a GGUF file name the built-in runtime runs by default
             if value is not None and not _GGUF_NAME.fullmatch(str(value)):
                 raise InvalidInput("local_model must be a .gguf file name from the models page.")
@@ -535,6 +547,9 @@ def _global_defaults() -> dict[str, Any]:
         "default_provider": None,
         "allow_private_network": False,
         "last_model": None,
+        "last_workspace": None,
+        "last_system_prompt": None,
+        "last_tools_enabled": None,
         "local_model": None,
         "context_threshold": 0.8,
         "context_windows": {},

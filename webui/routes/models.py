@@ -30,6 +30,14 @@ def install(app: bottle.Bottle, hearth) -> None:
             }
         )
 
+    @app.get("/api/models/runtime")
+    def runtime_status():
+        """Whether the built-in model's runtime is starting, ready or stopped (the chat says
+        "Starting the built-in model…" while a turn waits for it). Never starts it."""
+        from core.agent.local.runtime import runtime
+
+        return reply(runtime().status())
+
     @app.post("/api/models")
     def add_model():
         body = json_body()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import bottle
 
@@ -34,7 +35,11 @@ def install(app: bottle.Bottle, hearth) -> None:
         body = json_body(optional=True)
         values = {name: field(body, name, kind) for name, kind in SESSION_FIELDS.items()}
         values["title"] = values["title"] or ""
-        return reply(noticed(store.create_session(**values)), 201)
+        tools_enabled = field(body, "tools_enabled", bool)
+        session = store.create_session(**values)
+        if tools_enabled is False:  # a new chat that takes the last choice: chat only
+            session = store.update_session(session["id"], tools_enabled=False)
+        return reply(noticed(session), 201)
 
     importer = imports.install(app, hearth)
 
@@ -67,6 +72,8 @@ def install(app: bottle.Bottle, hearth) -> None:
                 if value is None and name in ("title", "pinned", "tools_enabled"):
                     field(body, name, kind, required=True)
                 changes[name] = value
+        if changes.get("workspace"):
+            _check_folder(changes["workspace"])
         return reply(noticed(store.update_session(session_id, **changes)))
 
     @app.delete("/api/sessions/<session_id>")
@@ -100,6 +107,22 @@ def install(app: bottle.Bottle, hearth) -> None:
                 "Cache-Control": "no-store",
             },
         )
+
+
+def _check_folder(text: str) -> None:
+    """A workspace chosen for a session must be a full path to a folder that exists (one
+    typed in a browser tab is checked here, before any run needs it)."""
+    try:
+        folder = Path(text).expanduser()
+    except RuntimeError:  # "~someone" with no such home
+        folder = Path(text)
+    if "\x00" in text or not folder.is_absolute():
+        raise fail(
+            400, "invalid_input", f"{text!r} is not a full path to a folder; give its whole path."
+        )
+    if not folder.is_dir():
+        what = "a file, not a folder" if folder.exists() else "not there"
+        raise fail(400, "invalid_input", f"{folder} is {what}. Choose a folder that exists.")
 
 
 def _file_name(title: str) -> str:

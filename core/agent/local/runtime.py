@@ -85,6 +85,7 @@ class Runtime:
         self._endpoint: Endpoint | None = None
         self._model: Path | None = None
         self._wanted: Path | None = None
+        self._starting: Path | None = None  # the model being spawned, for status()
         self._asked = 0  # start attempts asked for, and finished
         self._done = 0
         self._error: str | None = None
@@ -125,6 +126,17 @@ class Runtime:
         with self._cond:
             if self._endpoint == endpoint:
                 self._stop_locked()
+
+    def status(self) -> dict[str, str | None]:
+        """``{"state", "model"}`` for the UI: "starting" while a start is asked for or under
+        way, "ready" while a child serves ``model`` (a file name), else "stopped"."""
+        with self._cond:
+            if self._asked > self._done:
+                wanted = self._wanted or self._starting
+                return {"state": "starting", "model": wanted.name if wanted else None}
+            if self._process is not None and self._process.poll() is None and self._model:
+                return {"state": "ready", "model": self._model.name}
+            return {"state": "stopped", "model": None}
 
     @property
     def pid(self) -> int | None:
@@ -189,11 +201,13 @@ class Runtime:
                     model, self._wanted = self._wanted, None
                     if not (self._running() and self._model == model):
                         self._stop_locked()
+                        self._starting = model
                         self._cond.release()
                         try:
                             started = self._spawn(model)
                         finally:
                             self._cond.acquire()
+                            self._starting = None
                         self._apply(model, started)
                     self._done = self._asked
                     self._cond.notify_all()
