@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,9 @@ class Hearth:
     # Cancelled when the server stops: a request thread's call to a provider (a model list,
     # a connection test) ends at once instead of holding the shutdown until it times out.
     closing: CancelToken = field(default_factory=CancelToken)
+    # What the desktop window does for the page (POST /api/desktop/<action>), registered by
+    # the window as plain callables; empty under `hearth serve`.
+    desktop: Mapping[str, Callable[[dict], dict | None]] = field(default_factory=dict)
 
 
 class HearthApp:
@@ -95,8 +99,12 @@ def create_app(
     hosts: tuple[str, ...] = (),
     checkpoint_interval: float = DEFAULT_INTERVAL_S,
     env: dict[str, str] | None = None,
+    desktop: Mapping[str, Callable[[dict], dict | None]] | None = None,
 ) -> HearthApp:
-    """Build the app over ``paths``' data. Anything not given is built from the real parts."""
+    """Build the app over ``paths``' data. Anything not given is built from the real parts.
+
+    ``desktop`` maps the window's actions to what does them; the mapping is read at each
+    request, so the window may fill it once it exists."""
     if not token:
         raise ValueError("an API token is required")
     owns_store = store is None
@@ -109,6 +117,8 @@ def create_app(
         agent = _default_agent(store, settings, approvals)
     manager = RunManager(store, agent, checkpoint_interval=checkpoint_interval)
     hearth = Hearth(paths, store, manager, token, settings, approvals, agent)
+    if desktop is not None:
+        hearth.desktop = desktop
 
     app = bottle.Bottle(catchall=True, autojson=False)
     app.default_error_handler = default_error_handler

@@ -104,11 +104,13 @@ def serve(
     out: IO[str] | None = None,
     stop: threading.Event | None = None,
     lock: InstanceLock | None = None,
+    desktop: dict | None = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT (or ``stop`` is set). Raises ServeError if it cannot start.
 
     ``lock`` is the data folder's lock when the caller (the window) already holds it; otherwise
-    ``serve`` takes it, and refuses to start while another process holds it.
+    ``serve`` takes it, and refuses to start while another process holds it. ``desktop`` is
+    the window's actions (``create_app``'s ``desktop``).
     """
     env = dict(os.environ if env is None else env)
     out = out or sys.stdout
@@ -128,7 +130,7 @@ def serve(
     own_lock = lock is None
     lock = lock or take_data_dir(paths)
     try:
-        return _serve_locked(paths, host, port, token, env, out, stop, lock)
+        return _serve_locked(paths, host, port, token, env, out, stop, lock, desktop)
     finally:
         if own_lock:
             lock.release()
@@ -197,6 +199,7 @@ def _serve_locked(
     out: IO[str],
     stop: threading.Event | None,
     lock: InstanceLock,
+    desktop: dict | None = None,
 ) -> int:
     setup_logging(paths.logs)
 
@@ -212,7 +215,7 @@ def _serve_locked(
         raise ServeError(exc.message) from None
     if store.recovered:
         log.info("recovered %d run(s) left live by a stopped process", len(store.recovered))
-    app = create_app(paths, token=token, store=store, env=env)
+    app = create_app(paths, token=token, store=store, env=env, desktop=desktop)
     server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="hearth")
     server.max_request_header_size = 64 * 1024  # request line + headers; beyond: 413/414
     server.shutdown_timeout = 1
