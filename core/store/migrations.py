@@ -276,6 +276,14 @@ def _v7_summaries(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE messages ADD COLUMN covers_id TEXT")
 
 
+def _v8_title_source(conn: sqlite3.Connection) -> None:
+    """Who named a session: 'user' (never named again by Hearth), 'first_message' (the
+    cleaned first line, until the model names it), 'titling' (the model is asked),
+    'model', 'fallback' (the model could not: the first line stays). NULL for sessions
+    named before this (by the user or from their first message: both are kept as they are)."""
+    conn.execute("ALTER TABLE sessions ADD COLUMN title_source TEXT")
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the caller's transaction.
 
@@ -299,6 +307,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v5_tool_ledger,
     _v6_attachments,
     _v7_summaries,
+    _v8_title_source,
 ]
 LATEST = len(MIGRATIONS)
 

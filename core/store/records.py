@@ -133,6 +133,7 @@ def session_row(row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": row["id"],
         "title": row["title"],
+        "title_source": row["title_source"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "pinned": bool(row["pinned"]),

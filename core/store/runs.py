@@ -21,7 +21,13 @@ from core.ids import check_id, new_id
 from core.store import records, summaries, tree
 from core.store.attachments import link_attachments
 from core.store.database import Database
-from core.store.sessions import insert_message, require_no_live_run, require_session, touch
+from core.store.sessions import (
+    insert_message,
+    name_untitled,
+    require_no_live_run,
+    require_session,
+    touch,
+)
 
 RUN_END_STATUSES = {
     "completed": "complete",
@@ -30,8 +36,6 @@ RUN_END_STATUSES = {
     "interrupted": "interrupted",
 }
 CONTINUABLE = ("interrupted", "cancelled", "error")
-AUTO_TITLE_LENGTH = 60
-
 _open_owners: set[str] = set()  # owners of the stores open in this process
 _open_owners_lock = threading.Lock()
 
@@ -60,13 +64,6 @@ def owner_alive(owner: str) -> bool:
         with _open_owners_lock:
             return owner in _open_owners
     return True
-
-
-def auto_title(content: str) -> str:
-    line = " ".join(content.split())
-    if len(line) <= AUTO_TITLE_LENGTH:
-        return line
-    return line[:AUTO_TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 class RunsMixin:
@@ -160,10 +157,7 @@ class RunsMixin:
                 (run_id, session_id, when, when, self.owner, model),
             )
             if stored is not None:
-                conn.execute(
-                    "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
-                    (auto_title(stored["content"] or stored["attachments"][0]["name"]), session_id),
-                )
+                name_untitled(conn, session_id, stored)
             touch(conn, session_id, when)
         return {
             "run": self.get_run(run_id),

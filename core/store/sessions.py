@@ -11,6 +11,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import check_id, new_id
 from core.store import records, tree
 from core.store.database import Database
+from core.titles import first_line_title
 
 SESSION_SELECT = (
     "SELECT s.*, (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS message_count,"
@@ -70,6 +71,20 @@ def write_message(
     )
 
 
+def name_untitled(conn: sqlite3.Connection, session_id: str, message: dict[str, Any]) -> None:
+    """An untitled session takes the first line of its first message as its title (plain
+    text), until the model names it after the first answer (see ``claim_title``)."""
+    words = first_line_title(message["content"])
+    if not words and message.get("attachments"):
+        words = first_line_title(message["attachments"][0]["name"])
+    if words:
+        conn.execute(
+            "UPDATE sessions SET title = ?, title_source = 'first_message'"
+            " WHERE id = ? AND title = ''",
+            (records.title(words), session_id),
+        )
+
+
 def touch(conn: sqlite3.Connection, session_id: str, when: str | None = None) -> None:
     conn.execute(
         "UPDATE sessions SET updated_at = ? WHERE id = ?", (when or clock.now(), session_id)
@@ -111,9 +126,11 @@ class SessionsMixin:
         workspace: str | None = None,
         system_prompt: str | None = None,
     ) -> dict[str, Any]:
+        named = records.title(title)
         values = (
             new_id(),
-            records.title(title),
+            named,
+            "user" if named else None,  # untitled: named from its first message, then by the model
             records.optional_text(model, "model", 300),
             records.optional_text(workspace, "workspace"),
             records.optional_text(system_prompt, "system prompt", records.MAX_CONTENT),
@@ -121,8 +138,8 @@ class SessionsMixin:
         when = clock.now()
         with self.db.write() as conn:
             conn.execute(
-                "INSERT INTO sessions (id, title, model, workspace, system_prompt,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sessions (id, title, title_source, model, workspace, system_prompt,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, when, when),
             )
         return self.get_session(values[0], messages=False)
@@ -180,7 +197,41 @@ class SessionsMixin:
             require_session(conn, session_id)
             for key, value in values.items():  # keys come from `checks`, never from the caller
                 conn.execute(f"UPDATE sessions SET {key} = ? WHERE id = ?", (value, session_id))
+            if "title" in values:  # the user's title: Hearth never names this session again
+                conn.execute(
+                    "UPDATE sessions SET title_source = 'user' WHERE id = ?", (session_id,)
+                )
         return self.get_session(session_id, messages=False)
+
+    def claim_title(self, session_id: str) -> dict[str, Any] | None:
+        """Take the one chance to have the model name ``session_id``: the session (with
+        messages) if it still carries its first message's line as title, else None."""
+        with self.db.write() as conn:
+            claimed = conn.execute(
+                "UPDATE sessions SET title_source = 'titling'"
+                " WHERE id = ? AND title_source = 'first_message'",
+                (session_id,),
+            ).rowcount
+        return self.get_session(session_id) if claimed else None
+
+    def settle_title(self, session_id: str, title: str | None) -> bool:
+        """The model's title for a claimed session (None: it could not; the first line stays).
+        A title the user set in the meantime wins. True if ``title`` was stored."""
+        with self.db.write() as conn:
+            if title:
+                return bool(
+                    conn.execute(
+                        "UPDATE sessions SET title = ?, title_source = 'model'"
+                        " WHERE id = ? AND title_source = 'titling'",
+                        (records.title(title), session_id),
+                    ).rowcount
+                )
+            conn.execute(
+                "UPDATE sessions SET title_source = 'fallback'"
+                " WHERE id = ? AND title_source = 'titling'",
+                (session_id,),
+            )
+        return False
 
     def delete_session(self, session_id: str) -> None:
         """Delete the session with its messages and runs; refused while a run is live."""
