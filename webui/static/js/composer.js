@@ -3,6 +3,7 @@
 // picked), and the reason when it cannot send (no provider, or no model to use).
 import { api } from "./api.js";
 import { attachedIds, initAttachments, uploading } from "./attachments.js";
+import { knownModels, modelLabel } from "./modelnames.js";
 import { drafts, on, state, usableProvider } from "./state.js";
 import { $, h } from "./view.js";
 
@@ -170,7 +171,9 @@ function drawPicker(providers, lists) {
     const group = h("optgroup", { label: provider.name });
     const names = new Set(lists.get(provider.id) || known.get(provider.id) || []);
     if (provider.default_model) names.add(provider.default_model);
-    for (const model of names) group.append(h("option", { value: `${provider.id}/${model}` }, model));
+    for (const model of names) {
+      group.append(h("option", { value: `${provider.id}/${model}`, title: model }, modelLabel(provider, model)));
+    }
     options.push(group);
   }
   picker.replaceChildren(...options);
@@ -201,7 +204,7 @@ function nameModel() {
 function defaultLabel() {
   const provider = state.providers.find((p) => p.is_default) || usableProvider();
   if (!provider) return "No model";
-  return `Default (${provider.default_model || provider.name})`;
+  return `Default (${modelLabel(provider, provider.default_model)})`;
 }
 
 // A provider's last list that arrived: kept when the server answers "busy" (a run is live)
@@ -214,6 +217,7 @@ async function modelsOf(provider) {
       .then((r) => {
         const list = r.models.map((m) => (typeof m === "string" ? m : m.id));
         known.set(provider.id, list);
+        knownModels.set(provider.id, list);
         return list;
       })
       .catch(() => { modelCache.delete(provider.id); return known.get(provider.id) || []; });

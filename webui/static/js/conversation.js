@@ -3,12 +3,15 @@
 import { api } from "./api.js";
 import { attachmentsView } from "./attachments.js";
 import { drawContextMeter, summaryBlock } from "./context.js";
+import { emptyState } from "./emptystate.js";
 import { wireCopyButtons } from "./markdown.js";
 import { drawSessionInfo } from "./sessioninfo.js";
 import { emit, on, setLive, state } from "./state.js";
+import { chosenModel, isBuiltin } from "./modelnames.js";
 import { followRun } from "./stream.js";
 import { AssistantTurn, versionSwitch } from "./turn.js";
 import { $, copyButton, h } from "./view.js";
+import { watchWarmup } from "./warmup.js";
 
 const scroller = $("#scroller");
 const list = $("#messages");
@@ -53,7 +56,14 @@ function changed() {
   else jump.hidden = false;
 }
 
+let warming = null; // stops the "Starting the built-in model…" watch (warmup.js)
+function warmed() {
+  if (warming) warming();
+  warming = null;
+}
+
 export function stopFollowing() {
+  warmed();
   if (follower && follower.stop) follower.stop();
   follower = null;
   liveTurn = null;
@@ -135,7 +145,7 @@ export function showSession(session, { keepScroll = false } = {}) {
   const drawnBefore = list.querySelectorAll(".turn").length;
   list.replaceChildren();
   turns = [];
-  if (!session.messages.length && !session.active_run) list.append(emptyState());
+  if (!session.messages.length && !session.active_run) showEmpty(session);
   const groups = groupMessages(session.messages);
   const shown = keepScroll ? Math.max(WINDOW, drawnBefore) : WINDOW;
   earlier = groups.slice(0, Math.max(0, groups.length - shown));
@@ -185,11 +195,21 @@ function userTurn(message) {
       : null);
 }
 
-function emptyState() {
-  return h("div.empty", {},
-    h("p.empty-title", {}, "How can I help?"),
-    h("p", {}, "Ask a question, or give the agent a task in its workspace folder."));
+// The new chat (session null) or an empty one: the greeting, drawn again when what it names
+// changes (the model picked, the workspace or tools, the providers).
+export function showEmpty(session = null) {
+  drawSessionInfo(session);
+  const empty = emptyState(session);
+  list.replaceChildren(...(empty ? [empty] : []));
 }
+const redrawEmpty = () => {
+  if (list.querySelector(".empty") || (!list.childElementCount && !state.sessionId)) {
+    showEmpty(state.sessionId ? state.session : null);
+  }
+};
+on("choices", redrawEmpty);
+on("settings", redrawEmpty);
+$("#model-picker").addEventListener("change", () => setTimeout(redrawEmpty));
 
 // Show the user's message at once, then follow the run's events.
 export function startTurn(sessionId, content, runId, attachments = []) {
@@ -213,6 +233,9 @@ function resume(sessionId, runId, after, continuing = null) {
   const turn = liveTurn;
   const mine = {};
   follower = mine;
+  const chosen = state.session?.id === sessionId ? chosenModel(state.session) : null;
+  warmed();
+  warming = chosen && isBuiltin(chosen.provider) && !continuing ? watchWarmup(turn) : null;
   // The approvals still waiting, asked for before the replay, so replayed steps do not
   // mark them answered; the replay itself draws them in their place.
   api.pendingApprovals(sessionId)
@@ -223,6 +246,7 @@ function resume(sessionId, runId, after, continuing = null) {
       follower = followRun(runId, {
         after,
         onEvent: (type, data) => {
+          if (!["run.started", "usage"].includes(type)) warmed();
           apply(turn, type, data);
           if (type === "approval.requested") settleIfAnswered(turn, sessionId, data.approval_id);
         },
@@ -230,6 +254,7 @@ function resume(sessionId, runId, after, continuing = null) {
           if (s === "reconnecting") showConnection("Reconnecting…");
           else if (s === "live") showConnection(null);
           else if (s === "ended" || s === "gone") {
+            warmed();
             showConnection(null);
             finished(sessionId);
           }

@@ -14,6 +14,8 @@ const PATHS = {
   upload: "M12 20V9M7 14l5-5 5 5M5 4h14",
   down: "M12 5v14M6 13l6 6 6-6",
   close: "M6 6l12 12M18 6L6 18",
+  folder: "M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2.5h8.5A1.5 1.5 0 0 1 21 9v9.5a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 18.5z",
+  prompt: "M5 4h14v12H9l-4 4zM9 9h6M9 12h4",
 };
 const NS = "http://www.w3.org/2000/svg";
 

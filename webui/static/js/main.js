@@ -4,12 +4,13 @@ import { api } from "./api.js";
 import {
   clearInput, focusInput, forgetModels, initComposer, loadDraft, refreshModels, refreshState, setEditing, setText,
 } from "./composer.js";
-import { liveRunId, onTurnAction, showSession, startTurn, stopFollowing } from "./conversation.js";
+import { liveRunId, onTurnAction, showEmpty, showSession, startTurn, stopFollowing } from "./conversation.js";
 import { initDesktop } from "./desktop.js";
 import { importChats } from "./importer.js";
 import { drawFirstRun } from "./firstrun.js";
 import { loadSettings, openSettings } from "./settings.js";
 import { openModels } from "./models.js";
+import { newChatBody } from "./sessioninfo.js";
 import { initShortcuts } from "./shortcuts.js";
 import { focusSearch, initSidebar, markActive, refresh as refreshSidebar } from "./sidebar.js";
 import { on, setLive, state } from "./state.js";
@@ -35,7 +36,7 @@ async function route() {
     state.sessionId = null;
     state.session = null;
     title.textContent = "New conversation";
-    messages.replaceChildren();
+    showEmpty(null);
     exportButtons.forEach((b) => { b.disabled = true; });
     $("#export-menu").hidden = true;
     afterOpen();
@@ -82,7 +83,9 @@ async function send(text) {
     let id = state.sessionId;
     if (!id) {
       const titleText = content.trim().split("\n")[0].slice(0, 60);
-      const created = await api.createSession({ title: titleText, ...(state.pendingModel ? { model: state.pendingModel } : {}) });
+      const created = await api.createSession({
+        title: titleText, ...newChatBody(), ...(state.pendingModel ? { model: state.pendingModel } : {}),
+      });
       state.pendingModel = null;
       id = created.id;
       state.sessionId = id;
