@@ -44,6 +44,9 @@ class ServerThread:
     def __init__(self, paths: Paths, token: str, lock: instance.InstanceLock) -> None:
         self.token = token
         self.lock = lock
+        # The window's actions for the page (POST /api/desktop/<action>), filled once the
+        # window exists; the server reads the mapping at each request.
+        self.desktop_actions: dict = {}
         self.stop = threading.Event()
         self.error: str | None = None
         self._out = _ReadyLine()
@@ -66,6 +69,7 @@ class ServerThread:
                 out=self._out,
                 stop=self.stop,
                 lock=self.lock,
+                desktop=self.desktop_actions,
             )
         except ServeError as exc:
             self.error = str(exc)
@@ -127,6 +131,7 @@ def run_window(data_dir: str | None = None) -> int:
             print(f"hearth: {reason}", file=sys.stderr, flush=True)
             return 1
         window = HearthWindow(paths, url, server.token, started_at)
+        server.desktop_actions.update(window.actions())
         try:
             window.create()
             signals.on_signal = window.quit_now

@@ -14,10 +14,12 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
+from core.errors import Conflict, InvalidInput
 from core.paths import Paths, make_private_dir
-from desktop import osopen
+from desktop import dialogs, osopen
 
 log = logging.getLogger("hearth.desktop")
 
@@ -27,138 +29,18 @@ MIN_SIZE = (480, 360)
 GEOMETRY_FILE = "window.json"
 ICON = Path(__file__).resolve().parent / "assets" / "hearth-256.png"
 
-# Run in the page after each load (runJavaScript is not bound by the page's CSP). Links that
-# leave the app go to the system browser; the page asks the window for things with
-# "hearth:desktop" events and hears menu commands as "hearth:command" events; once the UI has
-# fetched the sessions list and painted, the window is told it is ready.
-PAGE_SCRIPT = r"""
-(function () {
-  if (window.__hearthDesktop) return;
-  window.__hearthDesktop = true;
-  document.documentElement.dataset.desktop = '1';
-  // The app's CSP forbids eval, so pywebview's generated window.pywebview.api functions
-  // cannot exist (and on Qt its set-up stops before the web channel). Its bridge call
-  // underneath them needs no eval: finish the set-up here and call that.
-  var waiting = [];
-  function bridged(run) {
-    var bridge = window.pywebview;
-    var qtReady = bridge && (bridge.platform !== 'qtwebengine' || bridge._QWebChannel);
-    if (qtReady) return run(bridge);
-    waiting.push(run);
-    if (waiting.length > 1) return;
-    (function connect(tries) {
-      var bridge = window.pywebview;
-      function flush() { waiting.splice(0).forEach(function (f) { f(bridge); }); }
-      if (bridge && (bridge.platform !== 'qtwebengine' || bridge._QWebChannel)) return flush();
-      if (bridge && typeof QWebChannel === 'function' && window.qt && qt.webChannelTransport) {
-        new QWebChannel(qt.webChannelTransport, function (channel) {
-          bridge._QWebChannel = channel;
-          flush();
-        });
-      } else if (tries < 200) {
-        setTimeout(function () { connect(tries + 1); }, 50);
-      }
-    })(0);
-  }
-  function call(name, args) {
-    bridged(function (bridge) {
-      bridge._jsApiCallback(name, args || [], 'hearth' + String(Math.random()).slice(2));
-    });
-  }
-  function outside(href) {
-    try { return new URL(href, location.href).origin !== location.origin; }
-    catch (e) { return false; }
-  }
-  document.addEventListener('click', function (event) {
-    var link = event.target && event.target.closest && event.target.closest('a[href]');
-    if (!link || !outside(link.href)) return;
-    event.preventDefault();
-    event.stopPropagation();
-    call('open_link', [link.href]);
-  }, true);
-  var windowOpen = window.open;
-  window.open = function (url) {
-    if (url && outside(url)) { call('open_link', [new URL(url, location.href).href]); return null; }
-    return windowOpen.apply(window, arguments);
-  };
-  // What the page asks of the window: open_data_folder, open_logs, open_link {url},
-  // open_attachment {id}, quit.
-  window.addEventListener('hearth:desktop', function (event) {
-    var detail = event.detail || {};
-    var actions = {open_data_folder: 1, open_logs: 1, open_link: 1, open_attachment: 1, quit: 1};
-    if (!actions[detail.action]) return;
-    var args = detail.action === 'open_link' ? [String(detail.url || '')]
-      : detail.action === 'open_attachment' ? [String(detail.id || '')] : [];
-    call(detail.action, args);
-  });
-  window.__hearthCommand = function (name) {
-    window.dispatchEvent(new CustomEvent('hearth:command', {detail: {command: name}}));
-  };
-  document.addEventListener('keydown', function (event) {
-    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey &&
-        (event.key || '').toLowerCase() === 'q') {
-      event.preventDefault();
-      call('quit', []);
-    }
-  }, true);
-  var reported = false;
-  function apiCalls() {
-    return performance.getEntriesByType('resource')
-      .map(function (e) { return new URL(e.name).pathname; })
-      .filter(function (p) { return p.indexOf('/api/') === 0; });
-  }
-  function check() {
-    if (reported) return;
-    var calls = apiCalls();
-    if (calls.some(function (p) { return p.indexOf('/api/sessions') === 0; })) {
-      reported = true;
-      requestAnimationFrame(function () { requestAnimationFrame(function () {
-        call('ui_ready', [{api_calls: calls.slice(0, 20), waited: false}]);
-      }); });
-    }
-  }
-  try { new PerformanceObserver(check).observe({type: 'resource', buffered: true}); }
-  catch (e) { /* old engines: the timer below still reports */ }
-  check();
-  setTimeout(function () {
-    if (!reported) { reported = true; call('ui_ready', [{api_calls: apiCalls(), waited: true}]); }
-  }, 10000);
-  window.dispatchEvent(new CustomEvent('hearth:desktop-ready'));
-})();
+# Run in the page after each load with pywebview's public ``run_js``: it marks the page as the
+# window's, and desktop.js (the page's side) does the rest. The page asks the window for things
+# over HTTP (POST /api/desktop/<action>, see ``HearthWindow.actions``); the window tells the
+# page things only by dispatching events on it, like this one and ``hearth:command``.
+PAGE_SCRIPT = """
+document.documentElement.dataset.desktop = '1';
+window.dispatchEvent(new CustomEvent('hearth:desktop-ready'));
 """
 
 
-class DesktopApi:
-    """What the page may ask of the window, as ``window.pywebview.api.NAME(...)``."""
-
-    def __init__(self, window: HearthWindow) -> None:
-        self._window = window
-
-    def open_link(self, url: str) -> bool:
-        return osopen.open_link(url)
-
-    def open_data_folder(self) -> bool:
-        return osopen.reveal(self._window.paths.data)
-
-    def open_logs(self) -> bool:
-        return osopen.reveal(self._window.paths.logs)
-
-    def open_attachment(self, attachment_id: str) -> bool:
-        return self._window.open_attachment(attachment_id)
-
-    def quit(self) -> None:
-        self._window.close()
-
-    def ui_ready(self, info: dict | None = None) -> None:
-        self._window.note_ui_ready(info or {})
-
-    def info(self) -> dict:
-        from core.version import __version__
-
-        return {"desktop": True, "version": __version__, "platform": sys.platform}
-
-
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_API_PATH = re.compile(r"/api/[A-Za-z0-9_./%-]{0,200}")
 MAX_OPENED = 64 * 1024 * 1024  # bytes of an attachment handed to a viewer
 
 # The menu's page commands and the keys it shows for them: the keys are the page's own
@@ -180,6 +62,7 @@ class HearthWindow:
         self._quitting = False
         self._asking = False
         self._lock = threading.Lock()
+        self._picking = threading.Lock()
         self.window = None
         self.ready = threading.Event()
 
@@ -194,7 +77,8 @@ class HearthWindow:
             # The sign-in link sets an HttpOnly cookie and redirects to a clean "/": the
             # token never stays in the page's address, history or anything one can copy.
             url=f"{self.url}/?token={self._token}",
-            js_api=DesktopApi(self),
+            # No js_api: pywebview would build its functions with `new Function`, which the
+            # app's CSP refuses (an EvalError at every load). The page asks over HTTP instead.
             width=geometry["width"],
             height=geometry["height"],
             x=geometry.get("x"),
@@ -221,20 +105,6 @@ class HearthWindow:
         )
         self.window.events.loaded += self._on_loaded
         self.window.events.closing += self._on_closing
-        self._drop_return_values(self.window)
-
-    @staticmethod
-    def _drop_return_values(window) -> None:
-        """pywebview hands each API call's result back through ``eval``, which the app's
-        CSP refuses (an error and a traceback per call). Our page never waits for a result."""
-        evaluate = window.evaluate_js
-
-        def evaluate_js(script: str, callback=None):
-            if script.startswith("window.pywebview._returnValuesCallbacks"):
-                return None
-            return evaluate(script, callback)
-
-        window.evaluate_js = evaluate_js
 
     def run(self) -> None:
         """Show the window; return once it has closed."""
@@ -244,6 +114,40 @@ class HearthWindow:
         webview.settings["ALLOW_DOWNLOADS"] = True  # "export session" saves a file
         gui = "qt" if sys.platform.startswith("linux") else None
         webview.start(gui=gui, icon=str(ICON) if ICON.exists() else None, private_mode=True)
+
+    # -- what the page may ask (POST /api/desktop/<action>) -------------------------------
+    def actions(self) -> dict[str, Callable[[dict], dict | None]]:
+        """The window's actions for the server (``serve(desktop=...)``): each takes the
+        request's JSON object and returns the answer's."""
+        return {
+            "open_link": lambda body: {"opened": osopen.open_link(_text(body, "url"))},
+            "open_data_folder": lambda body: {"opened": osopen.reveal(self.paths.data)},
+            "open_logs": lambda body: {"opened": osopen.reveal(self.paths.logs)},
+            "open_attachment": lambda body: {"opened": self.open_attachment(_text(body, "id"))},
+            "pick_folder": self._pick_folder,
+            "quit": lambda body: self.close(),
+            "ui_ready": self._ui_ready,
+        }
+
+    def _pick_folder(self, body: dict) -> dict:
+        start = body.get("start")
+        if start is not None and not isinstance(start, str):
+            raise InvalidInput("start must be a folder's path.")
+        if self.window is None or not self._picking.acquire(blocking=False):
+            raise Conflict("A folder picker is already open.")
+        try:
+            return {"path": dialogs.pick_folder(self.window, start)}
+        finally:
+            self._picking.release()
+
+    def _ui_ready(self, body: dict) -> None:
+        calls = body.get("api_calls")
+        calls = (
+            [c for c in calls if isinstance(c, str) and _API_PATH.fullmatch(c)]
+            if isinstance(calls, list)
+            else []
+        )
+        self.note_ui_ready({"api_calls": calls[:20], "waited": body.get("waited") is True})
 
     # -- while open --------------------------------------------------------------------
     def _on_loaded(self) -> None:
@@ -299,8 +203,10 @@ class HearthWindow:
     def command(self, name: str) -> None:
         """A menu command the page handles, as a ``hearth:command`` event."""
         if self.window is not None:
-            call = f"window.__hearthCommand({json.dumps(name)})"
-            self.window.run_js(f"window.__hearthCommand && {call}")
+            detail = json.dumps({"command": name})
+            self.window.run_js(
+                f"window.dispatchEvent(new CustomEvent('hearth:command', {{detail: {detail}}}))"
+            )
 
     def bring_to_front(self) -> None:
         window = self.window
@@ -349,11 +255,14 @@ class HearthWindow:
 
     def _ask(self, count: int) -> None:
         answers = "An answer is" if count == 1 else f"{count} answers are"
+        sure = False
         try:
-            sure = self.window.create_confirmation_dialog(
+            sure = dialogs.ask_to_quit(
+                self.window,
                 "Quit Hearth?",
-                f"{answers} still being written. Quit anyway? What was written so far is kept,"
-                " marked as interrupted, and you can continue it later.",
+                f"{answers} still being written.",
+                "If you quit, what was written so far is kept, marked as interrupted, and you"
+                " can continue it later.",
             )
         finally:
             with self._lock:
@@ -384,6 +293,13 @@ class HearthWindow:
             save_geometry(self.paths.config / GEOMETRY_FILE, geometry)
         except Exception:
             log.exception("could not save the window's size and place")
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text.")
+    return value
 
 
 def load_geometry(path: Path) -> dict:
