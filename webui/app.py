@@ -10,6 +10,7 @@ from typing import Any
 import bottle
 
 from core.agent.approvals import ApprovalBroker
+from core.agent.titles import Titler
 from core.cancel import CancelToken
 from core.paths import Paths
 from core.runs.checkpointer import DEFAULT_INTERVAL_S
@@ -116,6 +117,8 @@ def create_app(
     if agent is None:
         agent = _default_agent(store, settings, approvals)
     manager = RunManager(store, agent, checkpoint_interval=checkpoint_interval)
+    if hasattr(agent, "provider") and hasattr(agent, "settings"):  # a real agent names chats
+        manager.after_run.append(Titler(store, agent).after_run)
     hearth = Hearth(paths, store, manager, token, settings, approvals, agent)
     if desktop is not None:
         hearth.desktop = desktop

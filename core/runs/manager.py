@@ -68,6 +68,9 @@ class RunManager:
         self._lock = threading.Lock()  # guards _runs
         self._starting = threading.Lock()  # a start and the shutdown never interleave
         self._closing = False
+        # Called as hook(session_id, run_id, status) after a run's terminal event, on its
+        # thread: a hook that has work to do starts its own thread (see core.agent.titles).
+        self.after_run: list[Callable[[str, str, str], None]] = []
 
     # --- starting and stopping ------------------------------------------------
 
@@ -206,7 +209,15 @@ class RunManager:
                     terminal = ("run.failed", {"error": "Hearth could not read this answer."})
             run.live = None  # the event log is all an ended run keeps here
             run.log.append(*terminal)
+            self._after_run(run, terminal[0].removeprefix("run."))
             memory.give_back()
+
+    def _after_run(self, run: _Run, status: str) -> None:
+        for hook in list(self.after_run):
+            try:
+                hook(run.session_id, run.id, status)
+            except Exception:
+                log.exception("run %s: an after-run hook failed", run.id)
 
     def _answer(self, run: _Run, live: LiveRun) -> str:
         try:

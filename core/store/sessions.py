@@ -85,6 +85,23 @@ def name_untitled(conn: sqlite3.Connection, session_id: str, message: dict[str, 
         )
 
 
+def titles_taken(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT title FROM sessions WHERE title != ''")}
+
+
+def distinct_title(title: str, taken: set[str]) -> str:
+    """``title``, or "title (2)", "title (3)"… if a session has it already: the same chat
+    imported twice is told apart in the sidebar. Adds the answer to ``taken``."""
+    if title and title in taken:
+        base = title[: records.MAX_TITLE - 8]
+        number = 2
+        while f"{base} ({number})" in taken:
+            number += 1
+        title = f"{base} ({number})"
+    taken.add(title)
+    return title
+
+
 def touch(conn: sqlite3.Connection, session_id: str, when: str | None = None) -> None:
     conn.execute(
         "UPDATE sessions SET updated_at = ? WHERE id = ?", (when or clock.now(), session_id)

@@ -20,7 +20,7 @@ from core.store.attachments import link_kept_attachments
 from core.store.database import Database
 from core.store.importers.chats import fence
 from core.store.importers.tree import parents_first
-from core.store.sessions import require_session, write_message
+from core.store.sessions import distinct_title, require_session, titles_taken, write_message
 
 EXPORT_FORMAT = "hearth.session"
 EXPORT_VERSION = 1
@@ -145,6 +145,7 @@ class TransferMixin:
             raise InvalidInput("Every message in the export must be an object.")
         tree = _tree(messages, others)
         with self.db.write() as conn:
+            row = (row[0], distinct_title(row[1], titles_taken(conn)), *row[2:])
             conn.execute(
                 "INSERT INTO sessions (id, title, created_at, updated_at, pinned, model,"
                 " imported_workspace, imported_system_prompt, import_pending)"

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.ids import new_id
 from core.store.database import Database
+from core.store.sessions import distinct_title, titles_taken
+from core.titles import first_line_title
 
 if TYPE_CHECKING:  # the importers (and ijson) load only when something is imported
     from core.store.importers.chats import ImportedChat
@@ -73,9 +75,12 @@ class TreeImportMixin:
             if leaf is None and chat.messages:
                 leaf = ids[chat.messages[-1].key]
             sessions.append(
-                (session_id, chat.title, chat.created_at, chat.updated_at, chat.model, leaf)
+                [session_id, _title_of(chat), chat.created_at, chat.updated_at, chat.model, leaf]
             )
         with self.db.write() as conn:
+            taken = titles_taken(conn)
+            for row in sessions:
+                row[1] = distinct_title(row[1], taken)
             conn.executemany(
                 "INSERT INTO sessions (id, title, created_at, updated_at, model, shown_leaf_id)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -98,3 +103,11 @@ class TreeImportMixin:
                     conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", chunk)
         except Exception:
             log.exception("could not remove the %d sessions of a failed import", len(session_ids))
+
+
+def _title_of(chat: ImportedChat) -> str:
+    """The chat's own title, else the first line of its first message of the user's."""
+    if chat.title:
+        return chat.title
+    asked = next((m.content for m in chat.messages if m.role == "user" and m.content), "")
+    return first_line_title(asked)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from core.agent.titles import TITLE_SYSTEM
+
 from .scripts import Failure, Reply
 
 _POLL = 0.02
@@ -61,6 +63,11 @@ class FakeModelServer:
         self.responder: Callable[[Any], Reply | Failure] | None = None
         self.props: Any = None  # llama.cpp's GET /props answer, when set
         self._scripts: deque[Reply | Failure] = deque()
+        # Hearth asks for a chat's title after its first answer: those requests are answered
+        # from their own queue (then ``title_reply``) and kept out of ``model_requests``, so a
+        # test's scripts go to the runs it means them for.
+        self.title_reply: Reply | Failure = Failure(400, "This fake names no chats unless told.")
+        self._title_scripts: deque[Reply | Failure] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._handlers: set[threading.Thread] = set()
@@ -108,11 +115,31 @@ class FakeModelServer:
         with self._lock:
             self._scripts.append(script)
 
+    def title(self, script: Reply | Failure) -> Reply | Failure:
+        """Queue the answer to the next title request; returns it."""
+        with self._lock:
+            self._title_scripts.append(script)
+        return script
+
     @property
     def model_requests(self) -> list[RecordedRequest]:
-        """The requests to the model endpoint, oldest first."""
+        """The requests to the model endpoint, oldest first (title requests aside)."""
         with self._lock:
-            return [r for r in self.requests if r.path.endswith(self.completion_suffix)]
+            return [
+                r
+                for r in self.requests
+                if r.path.endswith(self.completion_suffix) and not is_title_request(r.json)
+            ]
+
+    @property
+    def title_requests(self) -> list[RecordedRequest]:
+        """The requests that asked for a chat's title, oldest first."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.path.endswith(self.completion_suffix) and is_title_request(r.json)
+            ]
 
     @property
     def last_body(self) -> Any:
@@ -221,6 +248,10 @@ class FakeModelServer:
             return handler.send_json(404, self.error_body(Failure(404, f"No route {record.path}")))
         if not isinstance(record.json, dict):
             return handler.send_json(400, self.error_body(Failure(400, "Body is not JSON")))
+        if is_title_request(record.json):
+            with self._lock:
+                script = self._title_scripts.popleft() if self._title_scripts else None
+            return self._answer(handler, record, script or self.title_reply, None)
         counted = None
         if self.window_tokens is not None:
             counted = self.count_tokens(record.json)
@@ -229,6 +260,15 @@ class FakeModelServer:
             if counted > self.window_tokens:
                 return handler.send_json(400, self.context_error_body(counted))
         script = self.precheck(record.json) or self._next_script(record.json)
+        return self._answer(handler, record, script, counted)
+
+    def _answer(
+        self,
+        handler: _Handler,
+        record: RecordedRequest,
+        script: Reply | Failure,
+        counted: int | None,
+    ) -> None:
         if isinstance(script, Reply) and counted is not None:
             script = dataclasses.replace(
                 script, usage={**(script.usage or {}), "input_tokens": counted}
@@ -283,6 +323,18 @@ class FakeModelServer:
                 record.disconnected.set()
                 return False
         return True
+
+
+def is_title_request(body: Any) -> bool:
+    """Whether a model request is Hearth asking for a chat's title (its system prompt)."""
+    if not isinstance(body, dict):
+        return False
+    system = body.get("system")
+    if system is None:
+        messages = body.get("messages") or [{}]
+        first = messages[0] if isinstance(messages[0], dict) else {}
+        system = first.get("content") if first.get("role") == "system" else None
+    return TITLE_SYSTEM in json.dumps(system, ensure_ascii=False)
 
 
 class _Server(ThreadingHTTPServer):

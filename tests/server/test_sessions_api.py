@@ -182,7 +182,7 @@ def test_export_markdown_and_json_then_import(server, fake):
     imported = server.client.post("/api/sessions/import", json=data)
     assert imported.status_code == 201
     copy = imported.json()
-    assert copy["id"] != session["id"] and copy["title"] == "Trip"
+    assert copy["id"] != session["id"] and copy["title"] == "Trip (2)"
     assert [m["content"] for m in copy["messages"]] == ["How do I get there?", "Take the train."]
 
     assert_error(

@@ -168,7 +168,7 @@ def test_nulls_and_odd_values_are_survived(store, tmp_path):
     conversation.update(create_time=None, update_time="soon")
     result = imported(store, tmp_path, [conversation])
     session = store.get_session(result["session_ids"][0])
-    assert session["title"] == "" and session["model"] is None
+    assert session["title"] == "Still here" and session["model"] is None  # its first line
     assert [m["content"] for m in session["messages"]] == [
         "Still here",
         "Yes",

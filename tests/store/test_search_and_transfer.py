@@ -100,7 +100,8 @@ def test_export_json_then_import_is_a_faithful_copy(store):
     imported = store.import_json(text)
     assert imported["id"] != bread["id"]
     original = store.get_session(bread["id"])
-    for key in ("title", "created_at", "updated_at", "pinned"):
+    assert imported["title"] == f"{original['title']} (2)"  # told apart from the original
+    for key in ("created_at", "updated_at", "pinned"):
         assert imported[key] == original[key]
     strip = lambda ms: [(m["role"], m["content"], m["created_at"]) for m in ms]  # noqa: E731
     assert strip(imported["messages"]) == strip(original["messages"])
