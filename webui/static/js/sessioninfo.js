@@ -64,7 +64,7 @@ export function drawSessionInfo(session) {
 async function change(values) {
   const last = Object.fromEntries(Object.entries(values).map(([key, value]) => [`last_${key}`, value]));
   state.settings = { ...(state.settings || {}), ...last };
-  api.updateSettings(last).catch(() => { /* remembered on this page only */ });
+  await api.updateSettings(last).catch(() => { /* remembered on this page only */ });
   const session = shown;
   if (!session) {
     drawSessionInfo(null);
