@@ -92,11 +92,13 @@ class Titler:
     def after_run(self, session_id: str, run_id: str, status: str) -> None:
         if status != "completed":
             return
-        threading.Thread(
-            target=self._title, args=(session_id, run_id), name=f"title-{session_id}", daemon=True
-        ).start()
+        name = f"title-{session_id}"
+        thread = threading.Thread(target=self.title_now, args=(session_id, run_id), name=name)
+        thread.daemon = True
+        thread.start()
 
-    def _title(self, session_id: str, run_id: str) -> None:
+    def title_now(self, session_id: str, run_id: str) -> None:
+        """Name the session now, on this thread, if it is still named by its first line."""
         try:
             session = self.store.claim_title(session_id)
         except Exception:  # deleted meanwhile, or the store is closing
