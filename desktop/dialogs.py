@@ -14,6 +14,7 @@ log = logging.getLogger("hearth.desktop")
 
 QUIT = "Quit"
 KEEP_RUNNING = "Keep running"
+PICK_FOLDER_TITLE = "Choose a folder"
 
 
 def ask_to_quit(window, title: str, text: str, detail: str) -> bool:
@@ -67,6 +68,8 @@ def _ask_qt(parent, title: str, text: str, detail: str) -> bool:
                 box.setIcon(QMessageBox.Icon.NoIcon)
                 box.setText(text)
                 box.setInformativeText(detail)
+                # Without an icon Qt sizes the box to the shortest line: keep the sentence wide.
+                box.setStyleSheet("QLabel { min-width: 22em; }")
                 quit_button = box.addButton(f"&{QUIT}", QMessageBox.ButtonRole.AcceptRole)
                 keep = box.addButton(f"&{KEEP_RUNNING}", QMessageBox.ButtonRole.RejectRole)
                 box.setDefaultButton(quit_button)

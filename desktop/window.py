@@ -113,7 +113,12 @@ class HearthWindow:
         webview.settings["OPEN_EXTERNAL_LINKS_IN_BROWSER"] = True
         webview.settings["ALLOW_DOWNLOADS"] = True  # "export session" saves a file
         gui = "qt" if sys.platform.startswith("linux") else None
-        webview.start(gui=gui, icon=str(ICON) if ICON.exists() else None, private_mode=True)
+        webview.start(
+            gui=gui,
+            icon=str(ICON) if ICON.exists() else None,
+            private_mode=True,
+            localization={"linux.openFolder": dialogs.PICK_FOLDER_TITLE},
+        )
 
     # -- what the page may ask (POST /api/desktop/<action>) -------------------------------
     def actions(self) -> dict[str, Callable[[dict], dict | None]]:

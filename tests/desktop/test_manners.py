@@ -174,3 +174,108 @@ def test_a_document_opens_in_the_system_viewer_and_nothing_else_does(window):
     assert shown.is_relative_to(hearth.data / "cache" / "opened")
     wait_for(lambda: "is not opened in a viewer" in hearth.log, 20, "the SVG's refusal")
     assert len(lines(opened)) == 1
+
+
+def test_the_page_asks_the_window_without_pywebviews_private_bridge(window):
+    """The page's asks go over HTTP: they work with pywebview's bridge gone from the page."""
+    hearth, page, opened = window
+    page.evaluate("delete window.pywebview; delete window.qt; 0")
+    assert page.evaluate("typeof window.pywebview") == "undefined"
+    page.click("#open-logs")  # a real click on the sidebar's button
+    wait_for(lambda: lines(opened) == [str(hearth.data / "logs")], 20, "the logs folder")
+    page.evaluate(
+        "(() => { const a = document.createElement('a'); a.id = 'ext';"
+        " a.href = 'https://example.invalid/bridgeless'; a.textContent = 'a link';"
+        " a.style = 'position:fixed;top:200px;left:500px;z-index:99999;font-size:30px';"
+        " document.body.appendChild(a); })()"
+    )
+    page.click("#ext")
+    wait_for(lambda: "https://example.invalid/bridgeless" in lines(opened), 20, "the browser")
+    assert page.evaluate("location.href") == hearth.server()["url"] + "/"
+
+
+PICK = (
+    "window.__picked = 'waiting'; import('/js/desktop.js').then(m => m.pickFolder())"
+    ".then(p => { window.__picked = p; }, e => { window.__picked = 'error: ' + e.message; }); 0"
+)
+
+
+def picked(page):
+    value = page.evaluate("window.__picked")
+    return (value,) if value != "waiting" else None
+
+
+def test_pick_folder_opens_the_native_folder_picker(window, tmp_path):
+    from desktop.dialogs import PICK_FOLDER_TITLE
+
+    hearth, page, _ = window
+    folder = tmp_path / "a project"
+    folder.mkdir()
+    page.evaluate(PICK)
+    (dialog,) = wait_for(lambda: hearth.windows(f"^{PICK_FOLDER_TITLE}$"), 30, "the picker")
+    # one picker at a time: a second ask while it is open is refused, in words
+    second = "import('/js/desktop.js').then(m => m.pickFolder()).catch(e => e.message)"
+    assert "already open" in page.evaluate(second)
+    hearth.x("xdotool", "windowfocus", "--sync", dialog)
+    hearth.x("xdotool", "type", "--delay", "10", str(folder))
+    hearth.x("xdotool", "key", "Return")
+    assert wait_for(lambda: picked(page), 30, "the chosen folder") == (str(folder.resolve()),)
+
+    page.evaluate(PICK)  # cancelled: null
+    (dialog,) = wait_for(lambda: hearth.windows(f"^{PICK_FOLDER_TITLE}$"), 30, "the picker")
+    hearth.x("xdotool", "windowfocus", "--sync", dialog)
+    hearth.x("xdotool", "key", "Escape")
+    assert wait_for(lambda: picked(page), 30, "the cancelled picker") == (None,)
+
+
+def gutter_column(page, selector: str, path: Path) -> list[tuple[int, int, int]]:
+    """The page's pixels down the middle of ``selector``'s vertical scrollbar (its top 24 px)."""
+    import base64
+    import re
+    import subprocess
+
+    right, top, gutter = page.evaluate(
+        f"(() => {{ const e = document.querySelector({selector!r});"
+        " const r = e.getBoundingClientRect();"
+        " return [r.right, r.top, e.offsetWidth - e.clientWidth]; })()"
+    )
+    shot = page.call(
+        "Page.captureScreenshot",
+        format="png",
+        clip={"x": right - gutter, "y": top, "width": gutter, "height": 24, "scale": 1},
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+    text = subprocess.run(
+        ["convert", str(path), "-crop", f"1x24+{gutter // 2}+0", "txt:-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [tuple(map(int, m)) for m in re.findall(r"\((\d+),(\d+),(\d+)", text)]
+
+
+def test_scrollbars_are_thin_without_arrows_in_the_themes_colours(window, tmp_path):
+    hearth, page, _ = window
+    for number in range(40):
+        hearth.api("POST", "/api/sessions", {"title": f"Conversation {number}"})
+    page.evaluate("location.reload(); 0")
+    wait_for(
+        lambda: page.evaluate("document.querySelectorAll('#session-list li').length") >= 40,
+        30,
+        "a sidebar long enough to scroll",
+    )
+    gutter = "(() => { const e = document.querySelector('.session-scroll');"
+    gutter += " return e.offsetWidth - e.clientWidth; })()"
+    assert 0 < page.evaluate(gutter) <= 10  # the classic bar is 15 px
+    luminance = {}
+    for theme in ("light", "dark"):
+        page.evaluate(f"document.documentElement.dataset.theme = '{theme}'; 0")
+        pixels = gutter_column(page, ".session-scroll", tmp_path / f"gutter-{theme}.png")
+        background, thumb = pixels[0], pixels[8]
+        # no arrow button above the thumb: it starts near the top and runs on unbroken
+        starts = next(row for row, pixel in enumerate(pixels) if pixel != background)
+        assert starts <= 6 and thumb != background, pixels
+        assert all(pixel == thumb for pixel in pixels[starts + 2 :]), pixels
+        luminance[theme] = (sum(background), sum(thumb))
+        hearth.screenshot(tmp_path / f"scrollbars-{theme}.png")
+    assert luminance["light"][1] < luminance["light"][0]  # a darker thumb on light
+    assert luminance["dark"][1] > luminance["dark"][0]  # a lighter one on dark

@@ -45,22 +45,31 @@ def test_closing_during_a_live_run_asks_and_quitting_keeps_it_interrupted(
     wait_for(lambda: hearth.api("GET", "/api/desktop/state")["live_runs"], 30, "a live run")
     assert reply.stalled.wait(30), "the model did not start answering"
 
-    # Ctrl+Q asks; Escape answers "no": the window and the run go on
-    press(hearth, window, "ctrl+q")
-    (dialog,) = wait_for(lambda: hearth.windows("^Quit Hearth"), 30, "the quit question")
-    hearth.screenshot(tmp_path / "asking.png")
-    press(hearth, dialog, "Escape")
-    wait_for(lambda: not hearth.windows("^Quit Hearth"), 30, "the question to go away")
-    # logged once the dialog call returns, which may be after its window is gone
-    wait_for(lambda: "quit while 1 run(s) live:" in hearth.log, 30, "the answer in the log")
-    assert "quit while 1 run(s) live: cancelled" in hearth.log
-    assert hearth.process.poll() is None
-    assert hearth.api("GET", "/api/desktop/state")["live_runs"] == [run["run_id"]]
+    # Ctrl+Q asks, with the buttons "Quit" and "Keep running": Alt+K presses "Keep running",
+    # and so does Escape; the window and the run go on
+    for answer in ("alt+k", "Escape"):
+        press(hearth, window, "ctrl+q")
+        (dialog,) = wait_for(lambda: hearth.windows("^Quit Hearth"), 30, "the quit question")
+        if answer == "alt+k":
+            hearth.screenshot(tmp_path / "asking.png")
+        press(hearth, dialog, answer)
+        wait_for(lambda: not hearth.windows("^Quit Hearth"), 30, "the question to go away")
+        # logged once the dialog call returns, which may be after its window is gone
+        wait_for(
+            lambda n=answer: (
+                hearth.log.count("quit while 1 run(s) live: cancelled")
+                == ("alt+k", "Escape").index(n) + 1
+            ),
+            30,
+            f"{answer} to keep it running",
+        )
+        assert hearth.process.poll() is None
+        assert hearth.api("GET", "/api/desktop/state")["live_runs"] == [run["run_id"]]
 
-    # asked again, "yes" quits: the run is checkpointed as interrupted, server.json removed
+    # asked again, Alt+Q presses "Quit": the run is checkpointed as interrupted
     press(hearth, window, "ctrl+q")
     (dialog,) = wait_for(lambda: hearth.windows("^Quit Hearth"), 30, "the quit question")
-    press(hearth, dialog, "Return")
+    press(hearth, dialog, "alt+q")
     assert hearth.process.wait(30) == 0
     assert "quit while 1 run(s) live: confirmed" in hearth.log
     assert not (hearth.data / "server.json").exists()

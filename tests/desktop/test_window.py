@@ -30,6 +30,11 @@ def test_hearth_opens_a_signed_in_window_that_loads_the_ui(hearth_factory, tmp_p
     # a clean quit (SIGTERM closes the window): exit 0, server.json gone, geometry kept
     assert hearth.stop(signal.SIGTERM) == 0
     assert not (hearth.data / "server.json").exists()
+    # the page logged nothing: no EvalError from pywebview's injected script (it builds a
+    # js_api with `new Function`, which the CSP forbids), no error of the page's own
+    _, stderr = hearth.process.communicate()
+    assert "EvalError" not in stderr
+    assert [line for line in stderr.splitlines() if line.startswith("js:")] == []
     geometry = json.loads((hearth.data / "config" / "window.json").read_text())
     assert geometry["width"] >= 480 and geometry["height"] >= 360
 
