@@ -20,6 +20,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.settings.files import read_json, write_private_json
 
 from .gguf_header import NotGGUF, model_facts_of
+from .models import can_call_tools
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def describe(path: Path, source: str) -> dict[str, Any]:
         "context_length": None,
         "architecture": None,
         "memory_needed": None,
+        "tools": False,
         "problem": None,
     }
     try:
@@ -93,6 +95,7 @@ def describe(path: Path, source: str) -> dict[str, Any]:
         context_length=facts["context_length"],
         architecture=facts["architecture"],
         memory_needed=memory_needed(record["size"], facts),
+        tools=can_call_tools(path),  # offered tools in a chat (the chat says when it is not)
     )
     return record
 

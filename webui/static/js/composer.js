@@ -204,7 +204,7 @@ function nameModel() {
 function defaultLabel() {
   const provider = state.providers.find((p) => p.is_default) || usableProvider();
   if (!provider) return "No model";
-  return `Default (${modelLabel(provider, provider.default_model)})`;
+  return `Default (${modelLabel(provider, provider.default_model).replace(/ \((built-in)\)$/, ", $1")})`;
 }
 
 // A provider's last list that arrived: kept when the server answers "busy" (a run is live)

@@ -1,7 +1,7 @@
 // What an empty chat shows: a greeting, the model that will answer and what it can do here
 // (its workspace and tools, or chat only); with the small built-in model, a way to connect a
 // better one. With no model at all the first-run panel (firstrun.js) says how to connect one.
-import { chosenModel, isBuiltin } from "./modelnames.js";
+import { chosenModel, isBuiltin, loadLocalModels, localTools } from "./modelnames.js";
 import { openModels } from "./models.js";
 import { newChatChoices } from "./sessioninfo.js";
 import { openSettings } from "./settings.js";
@@ -17,16 +17,19 @@ export function emptyState(session) {
     ? { workspace: session.workspace, tools_enabled: session.tools_enabled !== false }
     : newChatChoices();
   const folder = choices.workspace || state.settings?.default_workspace;
+  const builtin = isBuiltin(chosen.provider);
+  if (builtin) loadLocalModels();
   const tools = session?.import_review
     ? "Tools are off until you decide about this imported chat."
-    : !choices.tools_enabled
+    : builtin && !localTools(chosen.model)
+      ? "This small model only chats: it is offered no tools."
+      : !choices.tools_enabled
       ? "Chat only: it has no tools in this chat."
       : [
         "It can read, search and change files in ",
         h("strong", { title: folder || "" }, folder ? folderName(folder) : "the workspace folder"),
         ", run commands and fetch web pages, asking you before anything that writes, runs or fetches.",
       ];
-  const builtin = isBuiltin(chosen.provider);
   return h("section.empty", { "aria-label": "New chat" },
     h("h2.empty-title", {}, "How can I help?"),
     h("p.empty-model", {}, h("span.muted", {}, "Answering: "), h("strong", {}, chosen.label)),
