@@ -57,6 +57,12 @@ def test_on_the_built_in_model_the_chat_offers_a_better_one_and_names_it(browser
     expect(picker.locator("option", has_text=".gguf")).to_have_count(0)
     expect(empty).to_contain_text("This small model only chats")
     shoot(page, "empty-builtin")
+    empty.get_by_role("button", name="Download a model…").click()
+    models = page.locator("#models-dialog")
+    expect(models.locator(f'[data-file="{BUILTIN_FILE}"] strong')).to_have_text(
+        "SmolLM2 135M Instruct"
+    )
+    models.get_by_role("button", name="Close").click()
     empty.get_by_role("button", name="Connect a model…").click()
     expect(page.locator("#settings-dialog")).to_be_visible()
     page.context.close()

@@ -4,6 +4,7 @@
 // or a URL) with a progress bar, Cancel and Resume, polled once a second while one runs; and a
 // few good small models to start from.
 import { request as call } from "./api.js";
+import { fileModelName } from "./modelnames.js";
 import { emit, state } from "./state.js";
 import { $, h } from "./view.js";
 
@@ -93,7 +94,7 @@ function modelItem(model, answer, memory) {
   };
   const source = { builtin: "Built in", folder: "Models folder", added: "Added by path" }[model.source];
   return h("li.model-item", { dataset: { file: model.file } },
-    h("div.provider-head", {}, h("strong", {}, model.name),
+    h("div.provider-head", {}, h("strong", {}, model.source === "builtin" ? fileModelName(model.file) : model.name),
       h("span.badge.muted", {}, source), chosen ? h("span.badge", {}, "Used for new chats") : null),
     h("p.provider-url", {}, model.file, facts ? ` · ${facts}` : ""),
     model.problem ? h("p.form-error", {}, model.problem) : need,
