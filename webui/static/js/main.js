@@ -82,9 +82,9 @@ async function send(text) {
   try {
     let id = state.sessionId;
     if (!id) {
-      const titleText = content.trim().split("\n")[0].slice(0, 60);
+      // Untitled: the server names it from this message, then by the model (sidebar.js).
       const created = await api.createSession({
-        title: titleText, ...newChatBody(), ...(state.pendingModel ? { model: state.pendingModel } : {}),
+        ...newChatBody(), ...(state.pendingModel ? { model: state.pendingModel } : {}),
       });
       state.pendingModel = null;
       id = created.id;

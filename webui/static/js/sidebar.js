@@ -3,6 +3,16 @@
 // whose results open on the branch that holds the match, scrolled to it (jump.js), and are
 // reached from the search box with the arrow keys; rename in place, pin, delete with undo (the
 // DELETE waits until the undo time is over).
+//
+// A refresh keeps the list on screen until its first page arrives, and only the newest refresh
+// (or page) ever draws: each carries the generation it was asked for. A conversation whose
+// delete can still be undone stays in the list, hidden, through any refresh, so Undo shows it
+// again wherever it now is (it used to be left out of a refresh that came during the undo time,
+// and Undo then showed the old, detached row: the chat vanished from the sidebar while it still
+// existed on the server — Regenerate elsewhere refreshes the list twice, at its start and end).
+//
+// A new chat's title is its first line until the model names it, just after the first answer:
+// after a run ends, the sidebar asks for that session again for a while until it is named.
 import { api } from "./api.js";
 import { icon } from "./icons.js";
 import { openMatch, queryTerms } from "./jump.js";
@@ -15,6 +25,7 @@ const UNDO_MS = 6000;
 const listEl = $("#session-list");
 const searchEl = $("#search");
 const statusEl = $("#list-status");
+const headerEl = $("#chat-title");
 const sentinel = h("li.sentinel", { "aria-hidden": "true" });
 
 let query = "";
@@ -84,6 +95,7 @@ export function initSidebar({ onOpen }) {
     event.preventDefault();
     links[next].focus();
   });
+  on("run-ended", (sessionId) => followTitle(sessionId));
   on("live", (sessionId) => {
     // The page learnt a run ended (or that there is none): the summary's copy is stale.
     if (sessionId && !state.liveRuns.has(sessionId)) serverRuns.delete(sessionId);
@@ -108,28 +120,30 @@ function setQuery(q) {
 
 export async function refresh() {
   generation += 1;
-  loaded = [];
-  total = 0;
-  more = true;
   loading = null;
-  listEl.replaceChildren();
   await loadMore(true);
 }
 
 async function loadMore(first = false) {
   if (loading || (!first && !more)) return loading;
   const gen = generation;
-  const offset = loaded.length;
+  const offset = first ? 0 : loaded.length;
   loading = api.listSessions({ q: query, limit: PAGE, offset })
     .then((page) => {
-      if (gen !== generation) return;
-      const fresh = page.sessions.filter((s) => !pendingDeletes.has(s.id));
+      if (gen !== generation) return; // a newer refresh was asked for: this answer is stale
+      if (first) {
+        loaded = [];
+        listEl.replaceChildren();
+      }
+      // Sessions move up while pages load (a run elsewhere): one already drawn is not drawn twice.
+      const drawn = new Set(loaded.map((s) => s.id));
+      const fresh = page.sessions.filter((s) => !drawn.has(s.id));
       // A search for a common word counts only part of its matches (total_exact false):
       // total is then a lower bound, and a full page means there may be more.
       const exact = page.total_exact !== false;
       total = Math.max(page.total, offset + page.sessions.length);
       more = exact ? offset + page.sessions.length < page.total : page.sessions.length >= PAGE;
-      for (const s of page.sessions) noteRun(s);
+      for (const s of page.sessions) { noteRun(s); noteTitle(s); }
       draw(fresh, loaded[loaded.length - 1]);
       loaded.push(...fresh);
       const count = `${total.toLocaleString()}${exact ? "" : "+"}`;
@@ -208,6 +222,7 @@ function item(session) {
       iconButton("pin", `${session.pinned ? "Unpin" : "Pin"} ${titleOf(session)}`, () => pin(session), session.pinned),
       iconButton("trash", `Delete ${titleOf(session)}`, () => remove(li, session))));
   if (session.pinned) li.classList.add("pinned");
+  if (pendingDeletes.has(session.id)) li.hidden = true; // its delete can still be undone
   for (const el of li.querySelectorAll("a, button")) el.setAttribute("tabindex", "-1");
   if (session.hit_message_id) {
     const terms = queryTerms(query);
@@ -294,8 +309,14 @@ function remove(li, session) {
     onAction: () => {
       clearTimeout(pendingDeletes.get(session.id));
       pendingDeletes.delete(session.id);
-      li.hidden = false;
-      setRoving(li);
+      // The list may have been drawn again since: show the row that is in it now.
+      const shown = li.isConnected ? li : rowOf(session.id);
+      if (shown) {
+        shown.hidden = false;
+        setRoving(shown);
+      } else {
+        refresh().then(markActive);
+      }
       if (wasOpen) location.hash = `#/s/${session.id}`;
     },
     onTimeout: () => actuallyDelete(session.id),
@@ -311,7 +332,58 @@ async function actuallyDelete(id, keepalive = false) {
   } catch (err) {
     if (err.status !== 404) toast(err.message);
   }
-  listEl.querySelector(`li[data-id="${CSS.escape(id)}"]`)?.remove();
+  rowOf(id)?.remove();
+  loaded = loaded.filter((s) => s.id !== id); // the next page's offset counts what the server has
+}
+
+function rowOf(id) {
+  return listEl.querySelector(`li.session[data-id="${CSS.escape(id)}"]`);
+}
+
+// A title the server has changed (the model named the chat, or a rename in another tab):
+// redraw that row in place, and the chat's header if it is open.
+function noteTitle(summary) {
+  const known = loaded.find((s) => s.id === summary.id);
+  if (known && known.title !== summary.title) {
+    Object.assign(known, summary);
+    const li = rowOf(summary.id);
+    if (li && !li.querySelector("input.rename")) {
+      const fresh = item(known);
+      fresh.hidden = li.hidden;
+      const focused = li.contains(document.activeElement);
+      const roving = li.querySelector(".session-link")?.getAttribute("tabindex") === "0";
+      li.replaceWith(fresh);
+      if (roving) setRoving(fresh);
+      if (focused) fresh.querySelector(".session-link").focus();
+    }
+  }
+  if (summary.id === state.sessionId && summary.title && headerEl.textContent !== summary.title) {
+    if (state.session?.id === summary.id) state.session.title = summary.title;
+    document.dispatchEvent(new CustomEvent("session-renamed", { detail: summary }));
+  }
+}
+
+// After a run ends, a chat still named by its first line is about to be named by the model
+// (server side, within about 15 s): ask for it again until it is.
+const TITLE_WAITS_MS = [300, 700, 1000, 1500, 2000, 3000, 4000, 5000];
+const followingTitles = new Set();
+
+async function followTitle(sessionId) {
+  if (!sessionId || followingTitles.has(sessionId)) return;
+  followingTitles.add(sessionId);
+  try {
+    for (const wait of TITLE_WAITS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      const known = loaded.find((s) => s.id === sessionId);
+      if (known && !["first_message", "titling"].includes(known.title_source)) return;
+      const { messages, ...summary } = await api.getSession(sessionId);
+      noteTitle(summary);
+      if (known) known.title_source = summary.title_source;
+      if (!["first_message", "titling"].includes(summary.title_source)) return;
+    }
+  } catch { /* deleted, or offline: the next refresh shows what there is */ } finally {
+    followingTitles.delete(sessionId);
+  }
 }
 
 function flushDeletes() {
@@ -351,7 +423,7 @@ async function poll() {
   try {
     const page = await api.listSessions({ q: query, limit: PAGE, offset: 0 });
     const seen = new Set();
-    for (const s of page.sessions) { noteRun(s); seen.add(s.id); }
+    for (const s of page.sessions) { noteRun(s); noteTitle(s); seen.add(s.id); }
     for (const id of [...serverRuns.keys()]) {
       if (seen.has(id)) continue;
       try { noteRun(await api.getSession(id)); } catch (err) { if (err.status === 404) serverRuns.delete(id); }
