@@ -38,6 +38,7 @@ def test_servers_tools_policies_import_and_grants(browser, served):
     row.get_by_role("button", name="Connect").click()
     row = section.locator('li.mcp-server[data-server="t"][data-status="connected"]')
     expect(row).to_be_visible(timeout=30000)
+    row.get_by_text("6 tools").click()  # a server's tools are folded under their count
     echo = row.get_by_label("Policy for t echo")
     expect(echo).to_have_value("ask")
     echo.select_option("deny")

@@ -43,6 +43,7 @@ export function mcpSection() {
   const servers = h("ul.mcp-servers", { "aria-label": "MCP servers" });
   const builtins = h("ul.mcp-tools", { "aria-label": "Built-in tools" });
   const grants = h("ul.mcp-grants", { "aria-label": "Allowed always" });
+  const unfolded = new Set(); // the servers whose tools are shown, kept across redraws
   const say = (text, ok = false) => { status.textContent = text; status.className = `test-result ${ok ? "ok" : "error"}`; };
 
   async function refresh() {
@@ -51,32 +52,46 @@ export function mcpSection() {
         call("GET", "/api/tools"), call("GET", "/api/grants")]);
       servers.replaceChildren(...s.servers.map(serverRow));
       if (!s.servers.length) servers.append(h("li.muted", {}, "No MCP server yet."));
-      builtins.replaceChildren(...t.tools.filter((x) => !x.server).map((x) =>
-        h("li", {}, h("span.tool-name", {}, x.name), " ", policySelect(null, x.name, x.policy, say))));
+      builtins.replaceChildren(...t.tools.filter((x) => !x.server).map((x) => toolRow(null, x)));
       grants.replaceChildren(...g.grants.map(grantRow));
       if (!g.grants.length) grants.append(h("li.muted", {}, "No tool is allowed always."));
     } catch (err) { say(err.message); }
+  }
+
+  // One tool: its name and what it does, and its policy at the right.
+  function toolRow(serverName, tool) {
+    return h("li.tool-policy", {},
+      h("div.tool-policy-text", {}, h("span.tool-name", {}, tool.name),
+        tool.description ? h("p.hint", { title: tool.description }, tool.description) : null),
+      policySelect(serverName, tool.name, tool.policy, say));
   }
 
   function serverRow(server) {
     const act = (label, fn) => h("button.small", { type: "button", onclick: async () => {
       try { await fn(); await refresh(); } catch (err) { say(err.message); }
     } }, label);
-    const tools = h("ul.mcp-tools", { "aria-label": `Tools of ${server.name}` },
-      ...server.tools.map((t) => h("li", {}, h("span.tool-name", {}, t.name), " ",
-        policySelect(server.name, t.name, t.policy, say), t.description ? h("p.hint", {}, t.description) : null)));
+    const tools = server.tools.length
+      ? h("details.mcp-tool-list", { open: unfolded.has(server.name),
+        ontoggle: (e) => { if (e.target.open) unfolded.add(server.name); else unfolded.delete(server.name); } },
+        h("summary", {}, `${server.tools.length} tool${server.tools.length === 1 ? "" : "s"}`),
+        h("ul.mcp-tools", { "aria-label": `Tools of ${server.name}` }, ...server.tools.map((t) => toolRow(server.name, t))))
+      : null;
     const where = server.transport === "stdio" ? [server.command, ...server.args].join(" ") : server.url;
     const secrets = server.transport === "stdio" ? server.env_keys : server.header_keys;
-    return h("li.mcp-server", { dataset: { server: server.name, status: server.status } },
-      h("div.mcp-head", {}, h("strong", {}, server.name), " ",
-        h("span.mcp-status", {}, server.status), " ", h("code", {}, where)),
+    const connect = server.status !== "disabled" && server.status !== "connected" && server.status !== "starting";
+    const row = h("li.mcp-server", { dataset: { server: server.name, status: server.status } },
+      h("div.mcp-head", {},
+        h("strong.mcp-name", {}, server.name),
+        h("span.mcp-status", {}, server.status),
+        h("div.mcp-actions", {},
+          connect ? act("Connect", () => call("POST", `/api/mcp/servers/${enc(server.name)}/start`)) : null,
+          act(server.enabled ? "Turn off" : "Turn on", () => call("PATCH", `/api/mcp/servers/${enc(server.name)}`, { enabled: !server.enabled })),
+          act("Remove", () => call("DELETE", `/api/mcp/servers/${enc(server.name)}`)))),
+      h("code.mcp-where", { title: where }, where),
       secrets && secrets.length ? h("p.hint", {}, `Secrets set: ${secrets.join(", ")}`) : null,
-      server.error ? h("p.notice.warn", {}, server.error) : null,
-      h("div.mcp-actions", {},
-        server.status !== "disabled" ? act("Connect", () => call("POST", `/api/mcp/servers/${enc(server.name)}/start`)) : null,
-        act(server.enabled ? "Turn off" : "Turn on", () => call("PATCH", `/api/mcp/servers/${enc(server.name)}`, { enabled: !server.enabled })),
-        act("Remove", () => call("DELETE", `/api/mcp/servers/${enc(server.name)}`))),
+      server.error ? h("p.notice.warn.mcp-error", {}, server.error) : null,
       tools);
+    return row;
   }
 
   function grantRow(grant) {
@@ -85,8 +100,8 @@ export function mcpSection() {
       grant.session_title ? `in “${grant.session_title}”` : null,
       grant.workspace ? `(workspace ${grant.workspace})` : null].filter(Boolean).join(" ");
     return h("li.mcp-grant", { dataset: { grant: grant.id } },
-      h("span", {}, `${what} ${where}, since ${new Date(grant.created_at).toLocaleString()}`),
-      grant.suspended ? h("strong.warn", {}, " suspended: the server changed this tool") : null, " ",
+      h("span.mcp-grant-text", {}, `${what} ${where}, since ${new Date(grant.created_at).toLocaleString()}`,
+        grant.suspended ? h("strong.warn", {}, " suspended: the server changed this tool") : null),
       h("button.small", { type: "button", onclick: async () => {
         try { await call("DELETE", `/api/grants/${enc(grant.id)}`); await refresh(); } catch (err) { say(err.message); }
       } }, "Revoke"));
@@ -117,16 +132,20 @@ export function mcpSection() {
   refresh();
   return h("section.settings-section.mcp-section", { "aria-labelledby": "mcp-title" },
     h("h3#mcp-title", {}, "Tools and MCP servers"),
+    h("p.hint", {}, "Ask: the agent asks you before each call. Allow: it calls without asking. Off: never offered."),
     h("h4", {}, "Built-in tools"), builtins,
     h("h4", {}, "MCP servers"), servers,
-    h("form.mcp-add", { onsubmit: add },
+    h("form.mcp-add.add-provider", { onsubmit: add },
+      h("h4", {}, "Add a server"),
       h("div.field", {}, h("label", { for: "mcp-name" }, "Server name"), name),
       h("div.field", {}, h("label", { for: "mcp-entry" }, "Server (JSON, as in Claude Desktop)"), entry,
         h("p.hint", {}, "Put API keys and tokens in \"env\" or \"headers\": those are kept like provider keys " +
           "and never shown again. A key in the URL or the args is stored in clear.")),
-      h("button.button", { type: "submit" }, "Save server")),
-    h("div.field", {}, h("label", { for: "mcp-import" }, "Import a Claude Desktop or Cursor config"), imported),
-    h("button.button", { type: "button", onclick: importAll }, "Import"),
-    h("h4", {}, "Allowed always"), grants,
-    status);
+      h("button.button.primary", { type: "submit" }, "Save server")),
+    h("div.mcp-import.add-provider", {},
+      h("h4", {}, "Import servers"),
+      h("div.field", {}, h("label", { for: "mcp-import" }, "A Claude Desktop or Cursor config (its mcpServers)"), imported),
+      h("button.button", { type: "button", onclick: importAll }, "Import")),
+    status,
+    h("h4", {}, "Allowed always"), grants);
 }
