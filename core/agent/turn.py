@@ -387,6 +387,9 @@ class _Turn:
             checked = check_arguments(tool.parameters, arguments)
         except ToolError as exc:
             return _error(exc.message)
+        refusal = tool.refusal(checked, self.ctx)
+        if refusal is not None:
+            return _error(refusal)
         # The ledger decides: the tool's policy, grants and pins; it asks the user if needed.
         decision = self.approvals.approve_call(
             tool,

@@ -123,3 +123,37 @@ def test_policy_allow_all_runs_without_asking(any_fake, tmp_path):
 
     assert turn.events.of("approval.requested") == []
     assert (tmp_path / "free.txt").read_text() == "free"
+
+
+def test_a_fetch_of_a_local_address_is_refused_without_asking(any_fake, tmp_path):
+    """fetch_url to a loopback or private address would be refused when it connects, so the
+    user is not asked to approve it first: the model gets the refusal at once."""
+    urls = ["http://127.0.0.1:9/secret", "http://localhost/admin", "http://10.0.0.1/"]
+    any_fake.reply(
+        tool_calls=[
+            {"id": f"call_{i}", "name": "fetch_url", "arguments": {"url": url}}
+            for i, url in enumerate(urls)
+        ]
+    )
+    any_fake.reply(text="Those are local.")
+    turn = Turn(any_fake, tmp_path).start()
+
+    assert turn.join() == "completed"
+    assert turn.events.of("approval.requested") == []
+    sent = tool_results_sent(any_fake)
+    for i in range(len(urls)):
+        assert "private or local network address" in sent[f"call_{i}"]
+    assert all(not done["ok"] for done in turn.events.of("tool.completed"))
+
+
+def test_a_fetch_of_a_public_address_still_asks(any_fake, tmp_path):
+    any_fake.reply(
+        tool_calls=[{"id": "call_p", "name": "fetch_url", "arguments": {"url": "http://1.1.1.1/"}}]
+    )
+    any_fake.reply(text="Not fetched.")
+    turn = Turn(any_fake, tmp_path).start()
+
+    asked = turn.events.wait_for("approval.requested")
+    assert asked["tool"] == "fetch_url"
+    turn.approvals.decide(asked["approval_id"], "deny")
+    assert turn.join() == "completed"

@@ -73,6 +73,11 @@ class Tool:
     def summary(self, args: Mapping[str, Any]) -> str:
         return f"Use {self.name}"
 
+    def refusal(self, args: Mapping[str, Any], ctx: ToolContext) -> str | None:
+        """Why this call cannot be done, found before the user is asked to approve it
+        (nothing is asked for a call that would be refused anyway); None when it may go on."""
+        return None
+
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         raise NotImplementedError
 

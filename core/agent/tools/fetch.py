@@ -13,16 +13,18 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...version import __version__
 from .base import Tool, ToolContext, ToolError, ToolResult
 from .html_text import html_to_text
-from .netguard import checked_address
+from .netguard import IPAddress, checked_address
 from .textfile import looks_binary
 
 if TYPE_CHECKING:  # httpx2 is imported when a fetch happens, keeping ``import core`` cheap
     import httpx2
+
+_T = TypeVar("_T")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset(
@@ -79,6 +81,20 @@ class FetchUrl(Tool):
     def summary(self, args: Mapping[str, Any]) -> str:
         return f"Fetch {args.get('url', '')}"
 
+    def refusal(self, args: Mapping[str, Any], ctx: ToolContext) -> str | None:
+        """A URL that is not http(s), or whose host is local, private or Hearth's own server,
+        is refused before the user is asked (run() checks again where it connects)."""
+
+        def check(_stop: threading.Event) -> None:
+            url = _parse(args["url"])
+            _address(url, ctx)
+
+        try:
+            _in_thread(check, ctx)
+        except ToolError as exc:
+            return exc.message
+        return None
+
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         page = _in_thread(lambda stop: _fetch(args["url"], ctx, stop), ctx)
         head = [f"URL: {page.url}"]
@@ -94,7 +110,7 @@ class FetchUrl(Tool):
         return ToolResult(ok=200 <= page.status < 300, output=output)
 
 
-def _in_thread(work: Callable[[threading.Event], _Page], ctx: ToolContext) -> _Page:
+def _in_thread(work: Callable[[threading.Event], _T], ctx: ToolContext) -> _T:
     """Run ``work(stop)`` in a thread; give up at once (and tell it to stop) on cancel."""
     stop = threading.Event()
     done = threading.Event()
@@ -102,7 +118,7 @@ def _in_thread(work: Callable[[threading.Event], _Page], ctx: ToolContext) -> _P
 
     def target() -> None:
         try:
-            outcome["page"] = work(stop)
+            outcome["value"] = work(stop)
         except BaseException as exc:  # handed to the caller's thread below
             outcome["error"] = exc
         finally:
@@ -122,7 +138,7 @@ def _in_thread(work: Callable[[threading.Event], _Page], ctx: ToolContext) -> _P
         raise ToolError("the fetch was cancelled")
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["page"]
+    return outcome["value"]
 
 
 def _fetch(url: str, ctx: ToolContext, stop: threading.Event) -> _Page:
@@ -173,15 +189,20 @@ def _parse(url: str) -> httpx2.URL:
     return parsed
 
 
-def _pinned_request(client: httpx2.Client, url: httpx2.URL, ctx: ToolContext) -> httpx2.Request:
-    host = url.raw_host.decode("ascii")
+def _address(url: httpx2.URL, ctx: ToolContext) -> IPAddress:
+    """The checked address to connect to for ``url``'s host (ToolError when not allowed)."""
     port = url.port or (443 if url.scheme == "https" else 80)
-    address = checked_address(
-        host,
+    return checked_address(
+        url.raw_host.decode("ascii"),
         port,
         allow_private=ctx.allow_private_network,
         blocked_pairs=ctx.blocked_addresses,
     )
+
+
+def _pinned_request(client: httpx2.Client, url: httpx2.URL, ctx: ToolContext) -> httpx2.Request:
+    host = url.raw_host.decode("ascii")
+    address = _address(url, ctx)
     extensions = {"sni_hostname": host} if url.scheme == "https" else {}
     return client.build_request(
         "GET",
