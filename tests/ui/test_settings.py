@@ -148,6 +148,24 @@ def test_settings_persist_and_theme_applies(browser, bare_server):
     page.context.close()
 
 
+def test_a_picked_theme_is_kept_without_save(browser, bare_server):
+    """Dark picked and the dialog closed (no Save): a reload still shows Dark."""
+    page = open_page(browser, bare_server)
+    page.click("#open-settings")
+    dialog = page.locator("#settings-dialog")
+    kept = lambda r: r.url.endswith("/api/settings") and r.request.method == "PATCH"  # noqa: E731
+    with page.expect_response(kept):
+        dialog.get_by_label("Theme").select_option("dark")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    dialog.get_by_role("button", name="Close").click()
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert bare_server.api.get("/api/settings").json()["theme"] == "dark"
+    bare_server.api.patch("/api/settings", json={"theme": "system"})
+    page.context.close()
+
+
 @pytest.fixture(scope="module")
 def broken_settings_server(tmp_path_factory):
     """A data folder (its name holds markup, to show the sentence is text) whose settings file

@@ -292,8 +292,17 @@ function generalSection(s) {
     h("option", { value: "allow_all", selected: s.approvals === "allow_all" }, "Allow every tool without asking"));
   const theme = h("select", {}, ...["system", "light", "dark"].map((t) =>
     h("option", { value: t, selected: (s.theme || "system") === t }, t[0].toUpperCase() + t.slice(1))));
-  theme.addEventListener("change", () => applyTheme(theme.value));
   const status = h("p.test-result", { role: "status" });
+  // The theme is kept as soon as it is picked, like the apps people know: no Save needed.
+  theme.addEventListener("change", async () => {
+    applyTheme(theme.value);
+    try {
+      state.settings = await api.updateSettings({ theme: theme.value });
+    } catch (err) {
+      status.textContent = err.message;
+      status.className = "test-result error";
+    }
+  });
   const save = async (event) => {
     event.preventDefault();
     try {
