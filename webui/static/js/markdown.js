@@ -2,7 +2,7 @@
 // highlight.js, LaTeX ($…$, $$…$$, \(…\), \[…\]) by KaTeX as MathML, everything passed
 // through DOMPurify. Model text is untrusted: no script, no
 // event handlers, no javascript: URLs, no frames/forms/styles, no ids or app classes.
-import { Marked } from "../vendor/marked/marked.esm.js";
+import { Lexer, Marked } from "../vendor/marked/marked.esm.js";
 import DOMPurify from "../vendor/dompurify/purify.es.js";
 import katex from "../vendor/katex/katex.js";
 import { highlight, languageOf } from "./highlight.js";
@@ -117,10 +117,27 @@ const PURIFY_OPTIONS = {
 export function renderMarkdown(text) {
   let html;
   try {
-    html = marked.parse(text || "");
+    html = marked.parser(lexMarkdown(text));
   } catch {
     html = `<p>${escapeHtml(text || "")}</p>`;
   }
+  return sanitised(html);
+}
+
+// The two halves of renderMarkdown, for a view that renders a text block by block
+// (streaming_markdown.js). `links`: the link definitions ([label]: url) of text elsewhere in
+// the document, which marked resolves for the whole document at once. May throw.
+export function lexMarkdown(text, links = null) {
+  const lexer = new Lexer({ ...marked.defaults });
+  if (links) Object.assign(lexer.tokens.links, links);
+  return lexer.lex(text || "");
+}
+
+export function renderTokens(tokens) {
+  return sanitised(marked.parser(tokens));
+}
+
+function sanitised(html) {
   const fragment = purify.sanitize(html, PURIFY_OPTIONS);
   for (const pre of fragment.querySelectorAll("pre")) decorateCode(pre);
   return fragment;

@@ -2,8 +2,8 @@
 // cards, usage and the turn's ending. Built the same way from stored messages and from live
 // events, so a reloaded turn looks exactly like a streamed one.
 import { api } from "./api.js";
-import { renderMarkdown } from "./markdown.js";
 import { reveal } from "./reveal.js";
+import { StreamingMarkdown } from "./streaming_markdown.js";
 import { callView } from "./toolcall.js";
 import { copyButton, formatTokens, h, perFrame } from "./view.js";
 
@@ -18,7 +18,7 @@ export class AssistantTurn {
     this.body = h("div.turn-body");
     this.foot = h("div.turn-foot");
     this.el.append(this.body, this.foot);
-    this.text = null; // the current text segment {raw, el}
+    this.text = null; // the current text segment (a StreamingMarkdown: raw, el)
     this.reasoning = null;
     this.cards = new Map(); // call id → card
     this.approvals = new Map(); // approval id → card
@@ -30,11 +30,10 @@ export class AssistantTurn {
   addText(text, { now = false } = {}) {
     if (!text) return;
     if (!this.text) {
-      this.text = { raw: "", el: h("div.md") };
+      this.text = new StreamingMarkdown(h("div.md"));
       this.body.append(this.text.el);
     }
-    this.text.raw += text;
-    this.text.dirty = true;
+    this.text.append(text);
     this.el.classList.remove("waiting");
     if (now) this.renderNow(); else this.scheduleRender();
   }
@@ -44,21 +43,16 @@ export class AssistantTurn {
     if (!this.reasoning) {
       const content = h("div.md.reasoning-text");
       const details = h("details.reasoning", {}, h("summary", {}, "Reasoning"), content);
-      this.reasoning = { raw: "", el: content };
+      this.reasoning = new StreamingMarkdown(content);
       this.body.prepend(details);
     }
-    this.reasoning.raw += text;
-    this.reasoning.dirty = true;
+    this.reasoning.append(text);
     if (now) this.renderNow(); else this.scheduleRender();
   }
 
+  // Draws only what arrived since the last frame (see streaming_markdown.js).
   renderNow() {
-    for (const part of [this.reasoning, ...this.textParts()]) {
-      if (part && part.dirty) {
-        part.el.replaceChildren(renderMarkdown(part.raw));
-        part.dirty = false;
-      }
-    }
+    for (const part of [this.reasoning, ...this.textParts()]) part?.render();
     this.onChange();
   }
 
@@ -69,6 +63,7 @@ export class AssistantTurn {
   closeText() {
     if (!this.text) return;
     if (this.text.dirty) this.renderNow();
+    this.text.finish();
     this.allText = [...(this.allText || []), this.text];
     this.text = null;
   }
@@ -119,6 +114,7 @@ export class AssistantTurn {
   // status: "completed" | "cancelled" | "interrupted" | "error"; error: the provider's sentence.
   finish(status, error) {
     this.closeText();
+    this.reasoning?.finish();
     this.settleApprovals(status === "completed" ? "Answered" : "No longer waiting", { force: true });
     const cut = status === "cancelled" ? STOPPED : { kind: "stopped", label: "Not finished" };
     for (const card of this.cards.values()) if (card.running) card.complete(false, null, cut);
