@@ -6,6 +6,7 @@ import { reveal } from "./reveal.js";
 import { StreamingMarkdown } from "./streaming_markdown.js";
 import { callView } from "./toolcall.js";
 import { copyButton, formatTokens, h, perFrame } from "./view.js";
+import { timeStamp } from "./when.js";
 
 const DECISION_TEXT = { allow: "Allowed once", allow_session: "Allowed for this session",
   allow_always: "Allowed always (revoke in Settings)", deny: "Denied" };
@@ -157,6 +158,8 @@ export class AssistantTurn {
       items.push(h("div.notice.muted", {}, "Stopped."));
     }
     const row = h("div.foot-row");
+    const written = this.status ? timeStamp(this.lastMessage?.created_at) : null;
+    if (written) row.append(written);
     const tokens = formatTokens(this.usageData);
     if (tokens) row.append(h("span.usage", { title: "Token usage for this turn" }, tokens));
     if (this.status && this.textParts().some((p) => p.raw.trim())) {
