@@ -232,5 +232,6 @@ def test_a_chat_can_be_switched_to_chat_only_and_back(browser, server):
     expect(page.get_by_role("switch", name="Tools")).not_to_be_checked()
     page.get_by_role("switch", name="Tools").click()
     expect(page.get_by_role("switch", name="Tools")).to_be_checked()
+    expect(page.get_by_role("switch", name="Tools")).to_be_enabled()  # saved (off while saving)
     assert server.api.get(f"/api/sessions/{made['id']}").json()["tools_enabled"] is True
     page.context.close()

@@ -12,6 +12,7 @@ import { followRun } from "./stream.js";
 import { AssistantTurn, versionSwitch } from "./turn.js";
 import { $, copyButton, h } from "./view.js";
 import { watchWarmup } from "./warmup.js";
+import { timeStamp } from "./when.js";
 
 const scroller = $("#scroller");
 const list = $("#messages");
@@ -181,13 +182,14 @@ function markLast() {
   users.forEach((u, i) => u.classList.toggle("last", i === users.length - 1));
 }
 
-// Edit (a new version of this message) and Fork on every message of the user's; "‹ k/n ›"
-// when it has versions.
+// When it was written, Copy, Edit (a new version of this message) and Fork on every message of
+// the user's; "‹ k/n ›" when it has versions.
 function userTurn(message) {
   const stored = message.id !== "pending";
   return h("article.turn.user", { "aria-label": "You", dataset: { id: message.id } },
     h("div.bubble", {}, attachmentsView(message.attachments), message.content),
     stored ? h("div.user-actions", {},
+      timeStamp(message.created_at),
       versionSwitch(message.version, "message", (id) => actionHandler("switch", id)),
       copyButton("message", () => message.content),
       h("button.small.edit-message", { type: "button", onclick: () => actionHandler("edit", message) }, "Edit"),

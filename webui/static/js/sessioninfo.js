@@ -9,6 +9,7 @@
 import { api } from "./api.js";
 import * as desktop from "./desktop.js";
 import { icon } from "./icons.js";
+import { chosenModel, isBuiltin, loadLocalModels, localTools } from "./modelnames.js";
 import { reveal, revealBlock } from "./reveal.js";
 import { emit, on, state } from "./state.js";
 import { toast } from "./toasts.js";
@@ -40,16 +41,31 @@ export function newChatBody() {
 }
 
 let shown = null; // the session drawn (null: the new chat)
-on("settings", () => drawSessionInfo(shown && state.session?.id === shown.id ? state.session : shown));
+const redraw = () => drawSessionInfo(shown && state.session?.id === shown.id ? state.session : shown);
+on("settings", redraw);
+on("choices", redraw); // (also when the built-in models' tools flags arrive)
+// A model just picked in this chat: the Tools switch follows it at once (the chat's copy is
+// saved a moment later, and "choices" may redraw before that).
+let picked = null; // {chat, spec}
+$("#model-picker").addEventListener("change", (event) => {
+  picked = { chat: shown?.id ?? null, spec: event.target.value };
+  bar.querySelector(".tools-switch")?.replaceWith(toolsSwitch(currentChoices(shown)));
+});
 
-export function drawSessionInfo(session) {
-  shown = session;
-  const review = session?.import_review;
-  const choices = session ? {
+function currentChoices(session) {
+  return session ? {
     workspace: session.workspace || null,
     system_prompt: session.system_prompt || null,
     tools_enabled: session.tools_enabled !== false,
   } : newChatChoices();
+}
+
+export function drawSessionInfo(session) {
+  if ((session?.id ?? null) !== (shown?.id ?? null)) picked = null;
+  else if (picked && session && (session.model || "") === picked.spec) picked = null; // saved
+  shown = session;
+  const review = session?.import_review;
+  const choices = currentChoices(session);
   bar.replaceChildren(
     workspaceChip(choices, Boolean(review)),
     promptChip(choices),
@@ -173,7 +189,18 @@ function openPrompt(choices) {
 }
 
 // "Chat only": this chat's model is offered no tools (a small model, or a plain conversation).
+// A built-in model too small to call tools gets none whatever the switch says: the switch is
+// off and disabled, saying why, and the chat's own choice is kept for the next model.
 function toolsSwitch(choices) {
+  const spec = picked && picked.chat === (shown?.id ?? null) ? picked.spec : undefined;
+  const chosen = spec === undefined ? chosenModel(shown) : chosenModel({ model: spec });
+  if (chosen && isBuiltin(chosen.provider)) loadLocalModels(); // "choices" redraws once known
+  if (chosen && isBuiltin(chosen.provider) && !localTools(chosen.model)) {
+    const why = `${chosen.label} is too small to call tools: it only chats. Pick another model to use tools.`;
+    return h("label.chip.tools-switch.unavailable", { title: why },
+      h("input", { type: "checkbox", role: "switch", checked: false, disabled: true }),
+      h("span.chip-text", {}, "Tools"), h("span.chip-why", {}, "not with this model"));
+  }
   const box = h("input", { type: "checkbox", role: "switch", checked: choices.tools_enabled });
   const label = h("label.chip.tools-switch", {}, box, h("span.chip-text", {}, "Tools"));
   label.title = "Off: this chat is chat only; its model gets no tools and a short prompt";

@@ -258,6 +258,7 @@ function rename(li, session) {
     done = true;
     const value = input.value.trim();
     input.replaceWith(title);
+    li.classList.remove("renaming");
     if (save && value && value !== session.title) {
       title.textContent = value;
       try {
@@ -279,6 +280,7 @@ function rename(li, session) {
     if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); finish(false); }
   });
   input.addEventListener("blur", () => finish(true));
+  li.classList.add("renaming"); // the field takes the row; its icons step aside (style.css)
   title.replaceWith(input);
   input.focus();
   input.select();

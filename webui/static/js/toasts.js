@@ -1,7 +1,10 @@
-// Short notices at the bottom of the window, some with an action (Undo).
+// Short notices at the top of the window (never over the composer), some with an action
+// (Undo). At most MAX_SHOWN at once: a new one ends the oldest that would time out anyway, as if
+// its time were up (an Undo not taken).
 import { $, h } from "./view.js";
 
 const region = $("#toasts");
+const MAX_SHOWN = 3;
 
 export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}) {
   // A failed call repeating the signed-out notice that is already on screen.
@@ -18,9 +21,21 @@ export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}
   };
   if (action) el.append(h("button.small", { type: "button", onclick: () => finish(true) }, action));
   el.append(h("button.small.ghost", { type: "button", "aria-label": "Dismiss", onclick: () => finish(false) }, "×"));
-  region.append(el);
+  el.finish = finish;
   const timer = Number.isFinite(timeout) ? setTimeout(() => finish(false), timeout) : null;
+  el.timesOut = timer !== null;
+  region.append(el);
+  makeRoom();
   return { finish };
+}
+
+function makeRoom() {
+  const shown = [...region.children];
+  while (shown.length > MAX_SHOWN) {
+    const oldest = shown.find((el) => el.timesOut) || shown[0];
+    shown.splice(shown.indexOf(oldest), 1);
+    oldest.finish(false);
+  }
 }
 
 // The page's sign-in does not count (its cookie is a secret of the server process that set it,
