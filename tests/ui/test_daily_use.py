@@ -185,3 +185,10 @@ def test_the_tools_switch_says_the_built_in_model_gets_no_tools(browser, server)
     assert page.errors == []
     server.api.patch("/api/settings", json={"last_model": None, "last_tools_enabled": None})
     page.context.close()
+
+
+def test_the_sidebar_buttons_fit_one_row(page):
+    buttons = page.locator(".sidebar-foot .button:visible")
+    expect(buttons).to_have_count(4)  # Settings, Models, Import, Shortcuts
+    tops = {round(box(buttons.nth(i))["y"]) for i in range(4)}
+    assert len(tops) == 1, tops
