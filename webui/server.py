@@ -19,6 +19,7 @@ from core.datadir_lock import InstanceLock, data_dir_lock, describe_holder, hold
 from core.paths import Paths, PathsError
 
 log = logging.getLogger("hearth.server")
+SIGNAL_CHECK_S = 0.25  # how soon a stop signal taken by another thread is acted on
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -246,7 +247,10 @@ def _serve_locked(
         )
         print(f"{url}/?token={token}", file=out, flush=True)
         log.info("listening on %s (pid %d)", url, os.getpid())
-        stop.wait()
+        # With a timeout, not without: a signal the kernel hands to another thread only sets
+        # Python's flag, and the main thread runs its handler when it next wakes.
+        while not stop.wait(SIGNAL_CHECK_S):
+            pass
         log.info("stopping")
     finally:
         app.stop_requests()
