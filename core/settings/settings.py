@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from core.agent.providers.base import ProviderConfig
 from core.errors import HearthError, InvalidInput, NotFound
+from core.folders import expand, is_folder, kind_of
 from core.paths import Paths, PathsError, make_private_dir
 from core.urls import http_url
 
@@ -161,13 +162,13 @@ class Settings:
         """The session's workspace folder, else the default one (created if missing)."""
         chosen = session.get("workspace")
         if chosen:
-            folder = _expand(chosen)
+            folder = expand(chosen)
             if not folder.is_absolute():  # never relative to wherever the server started
                 raise WorkspaceUnavailable(
                     f"The workspace {chosen!r} of this session is not a full path to a folder. "
                     "Choose a folder for the session."
                 )
-            if not folder.is_dir():
+            if not is_folder(folder):
                 raise WorkspaceUnavailable(
                     f"The workspace folder {folder} of this session does not exist. "
                     "Choose another folder for the session, or create this one."
@@ -411,7 +412,7 @@ class Settings:
         return candidate
 
     def _default_workspace(self, chosen: str | None) -> Path:
-        return _expand(chosen) if chosen else self.paths.data / "workspace"
+        return expand(chosen) if chosen else self.paths.data / "workspace"
 
     def _check_setting(self, key: str, value: Any) -> Any:
         if key == "system_prompt":
@@ -427,10 +428,10 @@ class Settings:
                 return None
             if not isinstance(value, str) or "\x00" in value:
                 raise InvalidInput("The default workspace must be a folder path.")
-            folder = _expand(value)
+            folder = expand(value)
             if not folder.is_absolute():
                 raise InvalidInput("The default workspace must be a full path to a folder.")
-            if folder.exists() and not folder.is_dir():
+            if kind_of(folder) == "file":
                 raise InvalidInput(f"{folder} is a file, not a folder.")
             return str(folder)
         if key == "approvals":
@@ -699,14 +700,6 @@ def _env_provider(env: Mapping[str, str]) -> dict[str, Any] | None:
         "has_key": bool(key),
         "api_key": key,  # in memory only; _public() leaves it out
     }
-
-
-def _expand(path: str) -> Path:
-    """``path`` with ``~`` expanded; as written when there is no such home (``~nobody``)."""
-    try:
-        return Path(path).expanduser()
-    except RuntimeError:
-        return Path(path)
 
 
 def _moves_endpoint(record: Mapping[str, Any], checked: Mapping[str, Any]) -> bool:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from core import clock
 from core.errors import Conflict, InvalidInput
+from core.folders import expand
 from core.ids import new_id
 from core.store import records
 from core.store.attachments import link_kept_attachments
@@ -251,10 +251,7 @@ def _is_dict(value: Any) -> bool:
 
 
 def _absolute_folder(value: str) -> str:
-    try:
-        folder = Path(value).expanduser()
-    except RuntimeError:  # "~someone" with no such user
-        folder = Path(value)
+    folder = expand(value)
     if not folder.is_absolute():
         raise InvalidInput(
             f"The imported workspace {value!r} is not a full path to a folder; ignore it and"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import bottle
 
+from core.folders import existing_folder
 from webui.http import fail, field, json_body, no_content, query_int, reply
 from webui.routes import context, imports
 from webui.routes.attachments import export_zip
@@ -72,8 +72,8 @@ def install(app: bottle.Bottle, hearth) -> None:
                 if value is None and name in ("title", "pinned", "tools_enabled"):
                     field(body, name, kind, required=True)
                 changes[name] = value
-        if changes.get("workspace"):
-            _check_folder(changes["workspace"])
+        if changes.get("workspace"):  # a typed one is checked before any run needs it
+            existing_folder(changes["workspace"])
         return reply(noticed(store.update_session(session_id, **changes)))
 
     @app.delete("/api/sessions/<session_id>")
@@ -107,22 +107,6 @@ def install(app: bottle.Bottle, hearth) -> None:
                 "Cache-Control": "no-store",
             },
         )
-
-
-def _check_folder(text: str) -> None:
-    """A workspace chosen for a session must be a full path to a folder that exists (one
-    typed in a browser tab is checked here, before any run needs it)."""
-    try:
-        folder = Path(text).expanduser()
-    except RuntimeError:  # "~someone" with no such home
-        folder = Path(text)
-    if "\x00" in text or not folder.is_absolute():
-        raise fail(
-            400, "invalid_input", f"{text!r} is not a full path to a folder; give its whole path."
-        )
-    if not folder.is_dir():
-        what = "a file, not a folder" if folder.exists() else "not there"
-        raise fail(400, "invalid_input", f"{folder} is {what}. Choose a folder that exists.")
 
 
 def _file_name(title: str) -> str:
