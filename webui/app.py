@@ -118,6 +118,7 @@ def create_app(
         agent = _default_agent(store, settings, approvals)
     manager = RunManager(store, agent, checkpoint_interval=checkpoint_interval)
     if hasattr(agent, "provider") and hasattr(agent, "settings"):  # a real agent names chats
+        store.retry_titles()  # any left mid-title by a process that stopped
         manager.after_run.append(Titler(store, agent).after_run)
     hearth = Hearth(paths, store, manager, token, settings, approvals, agent)
     if desktop is not None:

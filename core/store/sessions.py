@@ -231,6 +231,15 @@ class SessionsMixin:
             ).rowcount
         return self.get_session(session_id) if claimed else None
 
+    def retry_titles(self) -> int:
+        """Sessions a stopped process left being named ("titling") take their first line
+        again: the model is asked once more after their next completed run. Only for the one
+        process that names chats (it holds the data folder). Returns how many."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "UPDATE sessions SET title_source = 'first_message' WHERE title_source = 'titling'"
+            ).rowcount
+
     def settle_title(self, session_id: str, title: str | None) -> bool:
         """The model's title for a claimed session (None: it could not; the first line stays).
         A title the user set in the meantime wins. True if ``title`` was stored."""

@@ -143,3 +143,23 @@ def test_the_same_chat_imported_twice_is_told_apart(server):
     second = server.client.post("/api/sessions/import", json=exported).json()
     assert server.session(sid)["title"] == "Weekend plans"
     assert [first["title"], second["title"]] == ["Weekend plans (2)", "Weekend plans (3)"]
+
+
+def test_a_title_cut_by_a_crash_is_asked_for_again_after_the_restart(start_server, fake, tmp_path):
+    server = start_server(tmp_path / "data")
+    sid = server.new_session()["id"]
+    hold = threading.Event()
+    script = fake.title(Reply(text="Never arrives", hold=hold, hold_before_headers=True))
+    answered(server, fake, sid, "First question")
+    assert script.stalled.wait(10)
+    assert server.session(sid)["title_source"] == "titling"
+    server.kill()  # mid-title: nothing settles it
+    hold.set()
+
+    again = start_server(tmp_path / "data")
+    session = again.session(sid)
+    assert session["title"] == "First question"
+    assert session["title_source"] == "first_message"  # not 'titling' for ever
+    fake.title(Reply(text="Asked again"))
+    answered(again, fake, sid, "Second question")
+    assert settled(again, sid)["title"] == "Asked again"
