@@ -10,6 +10,8 @@ import logging
 import threading
 from pathlib import Path
 
+from core.folders import is_folder
+
 log = logging.getLogger("hearth.desktop")
 
 QUIT = "Quit"
@@ -34,7 +36,7 @@ def pick_folder(window, start: str | None = None) -> str | None:
     """The native folder picker; the chosen folder's absolute path, None if cancelled."""
     import webview
 
-    directory = start if start and Path(start).is_dir() else str(Path.home())
+    directory = start if start and is_folder(Path(start)) else str(Path.home())
     chosen = window.create_file_dialog(webview.FileDialog.FOLDER, directory=directory)
     if not chosen:
         return None

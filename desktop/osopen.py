@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import webbrowser
@@ -13,12 +14,21 @@ from urllib.parse import urlsplit
 log = logging.getLogger("hearth.desktop")
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+MAX_LINK = 8192
+# A link the page hands over is already encoded (URL.href): white space or a control
+# character means it was made up, and a NUL would fail the browser's launch.
+_NOT_IN_A_LINK = re.compile(r"[\x00-\x20\x7f]")
 
 
 def open_link(url: str) -> bool:
     """Open ``url`` in the system browser (never in the window). Only http(s) and mailto."""
-    if not isinstance(url, str) or urlsplit(url).scheme.lower() not in LINK_SCHEMES:
-        log.warning("refused to open a link that is not http(s) or mailto: %.200r", url)
+    if (
+        not isinstance(url, str)
+        or len(url) > MAX_LINK
+        or _NOT_IN_A_LINK.search(url)
+        or urlsplit(url).scheme.lower() not in LINK_SCHEMES
+    ):
+        log.warning("refused to open a link that is not a plain http(s) or mailto URL: %.200r", url)
         return False
     log.info("opening a link in the system browser")
     return webbrowser.open(url)
