@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 from playwright.sync_api import expect
 
@@ -21,15 +20,6 @@ def send(page, text: str) -> None:
 
 def last_answer(page):
     return page.locator(".turn.assistant").last
-
-
-def wait_until(predicate, timeout=10.0):
-    """Poll server-side state that has no event to wait on."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
 
 
 def test_send_streams_the_answer(page, fake):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 
 from playwright.sync_api import expect
 
+from tests.server.conftest import wait_for
 from tests.ui.conftest import open_page
 
 BUILTIN = "builtin/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -18,15 +18,6 @@ BUILTIN = "builtin/SmolLM2-135M-Instruct.Q4_1.gguf"
 def send(page, text: str) -> None:
     page.fill("#composer-input", text)
     page.keyboard.press("Enter")
-
-
-def wait_until(predicate, timeout=10.0):
-    """Poll server-side state that has no event to wait on."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
 
 
 def box(locator) -> dict:
@@ -167,7 +158,7 @@ def test_the_tools_switch_says_the_built_in_model_gets_no_tools(browser, server)
     chip = page.locator(".tools-switch")
     expect(chip).to_contain_text("not with this model")
     expect(chip).to_have_attribute("title", re.compile("too small to call tools"))
-    wait_until(lambda: server.session(session["id"])["model"] == BUILTIN)
+    wait_for(lambda: server.session(session["id"])["model"] == BUILTIN)
     assert server.session(session["id"])["tools_enabled"] is True  # the chat's choice is kept
 
     page.reload()
@@ -181,7 +172,7 @@ def test_the_tools_switch_says_the_built_in_model_gets_no_tools(browser, server)
     expect(switch).to_be_checked()
     switch.click()  # still the chat's own switch
     expect(switch).not_to_be_checked()
-    wait_until(lambda: server.session(session["id"])["tools_enabled"] is False)
+    wait_for(lambda: server.session(session["id"])["tools_enabled"] is False)
     assert page.errors == []
     server.api.patch("/api/settings", json={"last_model": None, "last_tools_enabled": None})
     page.context.close()

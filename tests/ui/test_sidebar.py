@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from playwright.sync_api import expect
 
+from tests.server.conftest import wait_for
 from tests.ui.conftest import open_page
 
 
@@ -30,15 +30,6 @@ def import_session(server, title: str, messages: list[dict], updated_at: str | N
     )
     assert answer.status_code == 201, answer.text
     return answer.json()
-
-
-def wait_until(predicate, timeout=10.0):
-    """Poll server-side state that has no event to wait on."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
 
 
 def item(page, session_id: str):
@@ -111,7 +102,7 @@ def test_rename_pin_delete_and_undo(browser, server):
     field.press("Enter")
     row.locator(".session-title:has-text('Renamed in place')").wait_for()
     # the list shows the new title before the PATCH is answered: wait for the server's copy
-    wait_until(lambda: server.session(session["id"])["title"] == "Renamed in place")
+    wait_for(lambda: server.session(session["id"])["title"] == "Renamed in place")
     assert server.session(session["id"])["title"] == "Renamed in place"
 
     row.hover()
