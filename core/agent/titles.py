@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.agent.providers import TextDelta
+from core.agent.providers.ask import answer_text
 from core.cancel import CancelToken
 from core.titles import tidy_model_title
 
@@ -38,26 +38,16 @@ def ask_for_title(
     prompt = (
         f"<user>\n{_cut(question)}\n</user>\n<assistant>\n{_cut(answer)}\n</assistant>\n\nTitle:"
     )
-    pieces: list[str] = []
-    events = provider.stream(
-        [{"role": "user", "content": prompt}],
-        model=model,
-        tools=[],
+    reply = answer_text(
+        provider,
+        model,
+        prompt,
         system=TITLE_SYSTEM,
-        options={"max_tokens": TITLE_MAX_TOKENS},
         cancel=cancel,
+        options={"max_tokens": TITLE_MAX_TOKENS},
+        max_chars=_MAX_REPLY,
     )
-    try:
-        for event in events:
-            if isinstance(event, TextDelta):
-                pieces.append(event.text)
-                if sum(map(len, pieces)) > _MAX_REPLY:
-                    break
-    finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
-    return tidy_model_title("".join(pieces))
+    return tidy_model_title(reply)
 
 
 def first_exchange(messages: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:

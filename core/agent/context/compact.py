@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from core.agent.context.plan import after_summary
-from core.agent.providers import ProviderError, TextDelta
+from core.agent.providers.ask import answer_text
 
 SUMMARY_SYSTEM = (
     "You compress conversations between a user and an AI assistant so that the conversation "
@@ -60,28 +60,16 @@ def summarise(
         f"Summarise this conversation in at most {words} words.\n\n<conversation>\n"
         f"{transcript(history, covers_id, budget)}\n</conversation>"
     )
-    pieces: list[str] = []
-    events = provider.stream(
-        [{"role": "user", "content": ask}],
-        model=model,
-        tools=[],
+    answer = answer_text(
+        provider,
+        model,
+        ask,
         system=SUMMARY_SYSTEM,
-        options=None,
         cancel=cancel,
+        on_text=on_text,
+        stopped="The compaction was stopped.",
     )
-    try:
-        for event in events:
-            if cancel is not None and cancel.is_set():
-                raise ProviderError("cancelled", "The compaction was stopped.")
-            if isinstance(event, TextDelta) and event.text:
-                pieces.append(event.text)
-                if on_text is not None:
-                    on_text(event.text)
-    finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
-    return "".join(pieces).strip()
+    return answer.strip()
 
 
 def _cut(text: str, limit: int) -> str:
