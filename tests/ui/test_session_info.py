@@ -82,10 +82,13 @@ def test_the_workspace_is_changed_by_a_typed_path_and_the_server_checks_it(
     field.press("Enter")
     expect(page.locator(".workspace-menu .form-error")).to_contain_text("not there")
     assert server.session(made["id"])["workspace"] is None
+    # a refused folder is not what the next new chat starts in
+    assert server.api.get("/api/settings").json()["last_workspace"] is None
     field.fill(str(tmp_path))
     page.get_by_role("button", name="Use", exact=True).click()
     expect(workspace_chip(page)).to_have_text(f"Workspace: {tmp_path.name}")
     assert server.session(made["id"])["workspace"] == str(tmp_path)
+    assert server.api.get("/api/settings").json()["last_workspace"] == str(tmp_path)
     workspace_chip(page).click()
     page.get_by_role("button", name="Use the default folder").click()
     expect(workspace_chip(page)).to_contain_text("default")

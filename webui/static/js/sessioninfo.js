@@ -76,18 +76,19 @@ export function drawSessionInfo(session) {
   notes.hidden = !notes.childElementCount;
 }
 
-// Change this chat's choices (or the new chat's), and remember them for the next new chat.
+// Change this chat's choices (or the new chat's), and remember them for the next new chat:
+// only once the chat has taken them (a folder the server refused is not remembered).
 async function change(values) {
+  const session = shown;
+  const updated = session ? await api.updateSession(session.id, values) : null;
   const last = Object.fromEntries(Object.entries(values).map(([key, value]) => [`last_${key}`, value]));
   state.settings = { ...(state.settings || {}), ...last };
   await api.updateSettings(last).catch(() => { /* remembered on this page only */ });
-  const session = shown;
   if (!session) {
     drawSessionInfo(null);
     emit("choices", null);
     return;
   }
-  const updated = await api.updateSession(session.id, values);
   if (state.sessionId !== session.id) return;
   state.session = { ...state.session, ...updated };
   drawSessionInfo(state.session);
