@@ -123,6 +123,27 @@ def test_toasts_stay_off_the_composer_and_at_most_three_show(page, tmp_path):
         expect(toasts).to_have_count(min(shown, 3))
 
 
+def test_an_undo_is_never_cut_short_by_later_notices(browser, server, tmp_path):
+    session = server.new_session(title="Keep me if I say so")
+    page = open_page(browser, server)
+    row = page.locator(f"#session-list li[data-id='{session['id']}']")
+    row.hover()
+    row.get_by_role("button", name="Delete Keep me if I say so").click()
+    undo = page.locator(".toast button:has-text('Undo')")
+    expect(undo).to_be_visible()
+    bad = tmp_path / "conversations.json"
+    bad.write_text('[{"title": "cut short", "mapping": {')
+    for _ in range(4):
+        page.set_input_files("#import-file", [])
+        page.set_input_files("#import-file", str(bad))
+        expect(page.locator("#toasts .toast").last).to_contain_text("is not valid JSON")
+    expect(page.locator("#toasts .toast")).to_have_count(3)  # the Undo and the two newest
+    undo.click()
+    expect(row).to_be_visible()
+    assert server.api.get(f"/api/sessions/{session['id']}").status_code == 200
+    page.context.close()
+
+
 def test_the_rename_field_takes_the_row(browser, server):
     session = server.new_session(title="A chat whose title is rather long for the sidebar row")
     page = open_page(browser, server)

@@ -1,6 +1,6 @@
 // Short notices at the top of the window (never over the composer), some with an action
-// (Undo). At most MAX_SHOWN at once: a new one ends the oldest that would time out anyway, as if
-// its time were up (an Undo not taken).
+// (Undo). At most MAX_SHOWN at once: a new one ends the oldest notice that would time out anyway;
+// one with an action is never cut short (an Undo stays for its whole time).
 import { $, h } from "./view.js";
 
 const region = $("#toasts");
@@ -24,6 +24,7 @@ export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}
   el.finish = finish;
   const timer = Number.isFinite(timeout) ? setTimeout(() => finish(false), timeout) : null;
   el.timesOut = timer !== null;
+  el.acts = Boolean(action);
   region.append(el);
   makeRoom();
   return { finish };
@@ -32,7 +33,8 @@ export function toast(text, { action, onAction, timeout = 5000, onTimeout } = {}
 function makeRoom() {
   const shown = [...region.children];
   while (shown.length > MAX_SHOWN) {
-    const oldest = shown.find((el) => el.timesOut) || shown[0];
+    const oldest = shown.find((el) => el.timesOut && !el.acts) || shown.find((el) => !el.acts);
+    if (!oldest) return;
     shown.splice(shown.indexOf(oldest), 1);
     oldest.finish(false);
   }
