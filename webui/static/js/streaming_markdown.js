@@ -16,6 +16,14 @@
 //   nothing at or after a block holding either is frozen (such blocks stay in the tail).
 import { lexMarkdown, renderMarkdown, renderTokens } from "./markdown.js";
 
+// Finished texts and a pristine copy of their nodes, most recently used last: the session is
+// drawn again from the store when a run ends, and a long answer just streamed (or any answer
+// drawn before) is copied instead of parsed again.
+const drawn = new Map();
+const DRAWN_KEPT = 32;
+const WORTH_KEEPING = 2000; // characters
+const GROUP_SIZE = 32; // nodes
+
 const MATH_OPENING = /^ {0,3}(\$\$|\\\[)/m;
 // Token types whose lines the top-level lexer tries one by one as a possible "$$" block.
 const LINE_TOKENS = new Set(["paragraph", "text", "table", "lheading", "def", "html"]);
@@ -32,7 +40,9 @@ export class StreamingMarkdown {
     this.frozenLength = 0; // raw.slice(0, frozenLength) is drawn in `blocks`
     this.blocks = []; // frozen: {raw, nodes, linkCount}
     this.links = Object.create(null); // link definitions in the frozen blocks, first one wins
-    this.tailNodes = [];
+    this.tailEl = null; // the <div> the tail is drawn in while the text streams (drawInTail)
+    this.tailNodes = []; // the tail's nodes once finish() took them out of tailEl
+    this.group = null; // the <div> frozen blocks go in while the text streams (freeze)
     this.tailLinks = this.links; // the definitions the tail was last drawn with
     this.whole = false; // marked failed on a piece: draw the whole text each time
   }
@@ -51,6 +61,7 @@ export class StreamingMarkdown {
       this.el.replaceChildren(renderMarkdown(this.raw));
       return;
     }
+    if (!this.frozenLength && !this.tailEl && !this.tailNodes.length && this.copyDrawn()) return;
     try {
       this.drawTail();
     } catch {
@@ -70,7 +81,26 @@ export class StreamingMarkdown {
       this.whole = true;
       this.dirty = true;
       this.render();
+      return;
     }
+    this.unwrap();
+    if (this.raw.length >= WORTH_KEEPING && !drawn.has(this.raw)) {
+      const copy = document.createDocumentFragment();
+      for (const node of this.el.childNodes) copy.append(node.cloneNode(true));
+      drawn.set(this.raw, copy);
+      if (drawn.size > DRAWN_KEPT) drawn.delete(drawn.keys().next().value);
+    }
+  }
+
+  // The whole text was drawn before: copy its nodes (they stay the tail: more text after it
+  // draws it all once more, then block by block).
+  copyDrawn() {
+    const copy = this.raw.length >= WORTH_KEEPING && drawn.get(this.raw);
+    if (!copy) return false;
+    drawn.delete(this.raw);
+    drawn.set(this.raw, copy);
+    this.drawInTail(copy.cloneNode(true));
+    return true;
   }
 
   drawTail() {
@@ -78,7 +108,8 @@ export class StreamingMarkdown {
     let tokens = lexMarkdown(tail, this.links);
     let links = tokens.links; // the frozen blocks' definitions and the tail's
     const { count, length } = tail.includes("\r") ? { count: 0 } : completeBlocks(tokens, tail);
-    if (count) {
+    // (marked's tokens cover the text they were cut from; if they ever did not, freeze nothing)
+    if (count && tokens.slice(0, count).map((t) => t.raw).join("") === tail.slice(0, length)) {
       const done = tail.slice(0, length);
       let doneTokens = tokens.slice(0, count);
       const defines = Object.keys(links).length > Object.keys(this.links).length;
@@ -89,7 +120,7 @@ export class StreamingMarkdown {
       }
       this.removeTail();
       const nodes = [...renderTokens(doneTokens).childNodes];
-      this.el.append(...nodes);
+      this.freeze(nodes);
       this.blocks.push({ raw: done, nodes, linkCount: Object.keys(this.links).length });
       this.frozenLength += length;
       tail = tail.slice(length);
@@ -101,55 +132,100 @@ export class StreamingMarkdown {
         tokens = tokens.slice(count);
       }
     }
-    this.removeTail();
-    const fragment = renderTokens(tokens);
-    this.tailNodes = [...fragment.childNodes];
     this.tailLinks = links;
-    this.el.append(fragment);
+    this.drawInTail(renderTokens(tokens));
+  }
+
+  // While the text streams, the tail is drawn in a <div class="md-tail"> and frozen blocks go
+  // in <div class="md-group">s of GROUP_SIZE nodes: nodes put in or taken out of an element
+  // make the browser restyle all of that element's children (the page's "* + *" rules), so
+  // the answer's own element, with thousands of children in a long answer, is left alone.
+  // finish() takes the nodes out of these wrappers (the same nodes, moved).
+  drawInTail(fragment) {
+    this.removeTail();
+    if (!this.tailEl) {
+      this.tailEl = document.createElement("div");
+      this.tailEl.className = "md-tail";
+      this.el.append(this.tailEl);
+    }
+    this.tailEl.append(fragment);
+  }
+
+  // (The first blocks go straight in the answer's element, so that its first child is the
+  // answer's first block, as the page's ".md > :first-child" rule expects.)
+  freeze(nodes) {
+    if (this.frozenLength === 0 && this.el.childNodes.length - (this.tailEl ? 1 : 0) === 0
+        && nodes.length <= GROUP_SIZE) {
+      for (const node of nodes) this.el.insertBefore(node, this.tailEl);
+      return;
+    }
+    if (!this.group || this.group.childNodes.length >= GROUP_SIZE) {
+      this.group = document.createElement("div");
+      this.group.className = "md-group";
+      this.el.insertBefore(this.group, this.tailEl);
+    }
+    this.group.append(...nodes);
+  }
+
+  unwrap() {
+    this.tailNodes = this.tailEl ? [...this.tailEl.childNodes] : this.tailNodes;
+    for (const wrapper of this.el.querySelectorAll(":scope > .md-group, :scope > .md-tail")) {
+      wrapper.replaceWith(...wrapper.childNodes);
+    }
+    this.group = null;
+    this.tailEl = null;
   }
 
   removeTail() {
-    for (const node of this.tailNodes) node.remove();
+    for (const node of this.tailNodes) node.remove(); // drawn before finish() unwrapped them
     this.tailNodes = [];
+    this.tailEl?.replaceChildren();
   }
 
   // Redraw the frozen blocks that were drawn knowing fewer link definitions than `links`
   // and hold a "[" (the only way to use one).
   relink(links) {
     const known = Object.keys(links).length;
-    this.blocks.forEach((block, i) => {
-      if (block.linkCount >= known || !block.raw.includes("[")) return;
+    for (const block of this.blocks) {
+      if (block.linkCount >= known || !block.raw.includes("[") || !block.nodes.length) continue;
       const fragment = renderTokens(lexMarkdown(block.raw, links));
       const nodes = [...fragment.childNodes];
-      const after = this.blocks.slice(i + 1).find((b) => b.nodes.length)?.nodes[0]
-        || this.tailNodes[0] || null;
+      block.nodes[0].before(fragment);
       for (const node of block.nodes) node.remove();
-      this.el.insertBefore(fragment, after);
       block.nodes = nodes;
       block.linkCount = known;
-    });
+    }
   }
 }
 
 // How many of the leading tokens (and how many characters) are complete blocks: up to the
 // last blank line that a whole line of a next block follows, and before any block that could
-// still reach past it.
+// still reach past it. (Link definitions draw nothing, so "the next block" is the first
+// token after them, and it may not be raw HTML either: the browser puts a leading <script> or
+// </div>, and the line end after it, in the document's head rather than in the answer.)
 function completeBlocks(tokens, text) {
-  let count = 0;
-  let length = 0;
+  const starts = [];
   let offset = 0;
-  const lastLineEnd = text.lastIndexOf("\n");
-  for (let i = 0; i < tokens.length - 1; i++) {
-    const token = tokens[i];
-    if (!standsAlone(token)) break;
+  for (const token of tokens) {
+    starts.push(offset);
     offset += token.raw.length;
-    if (offset > lastLineEnd) break;
-    if (token.type === "space") {
-      count = i + 1;
-      length = offset;
-    }
   }
-  return { count, length };
+  const lastLineEnd = text.lastIndexOf("\n");
+  const nextAfter = []; // the first token after i that draws something
+  let next = tokens.length;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    nextAfter[i] = next;
+    if (tokens[i].type !== "space" && tokens[i].type !== "def") next = i;
+  }
+  let count = 0;
+  for (let i = 0; i < tokens.length - 1; i++) {
+    if (!standsAlone(tokens[i])) break;
+    const j = nextAfter[i];
+    if (tokens[i].type !== "space" || j >= tokens.length) continue;
+    if (tokens[j].type === "html" || starts[j] > lastLineEnd) continue;
+    count = i + 1;
+  }
+  return { count, length: count ? starts[count] : 0 };
 }
 
 // A block whose drawing cannot depend on text after it.
