@@ -228,3 +228,19 @@ def test_unreadable_settings_file_is_shown_until_saved(browser, broken_settings_
     config = served.api.get("/api/settings").json()
     assert config["system_prompt"] == "Be brief."
     page.context.close()
+
+
+def test_the_built_in_model_card_has_no_url_key_or_connection_test(browser, server):
+    """Settings shows the built-in model as what it is and leads to the Models page."""
+    page = open_page(browser, server)
+    page.click("#open-settings")
+    dialog = page.locator("#settings-dialog")
+    card = dialog.locator("li.provider", has_text="Built-in model")
+    expect(card).to_contain_text("no network and no account")
+    expect(card.get_by_label("API key")).to_have_count(0)
+    expect(card.get_by_role("button", name="Test connection")).to_have_count(0)
+    expect(card).not_to_contain_text("(default URL)")
+    card.get_by_role("button", name="Open Models").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#models-dialog")).to_be_visible()
+    page.context.close()

@@ -7,6 +7,7 @@
 // line that opens it again) and a marker on the Settings button, until saving clears it.
 import { api } from "./api.js";
 import { mcpSection } from "./mcp.js";
+import { isBuiltin } from "./modelnames.js";
 import { emit, state } from "./state.js";
 import { $, h } from "./view.js";
 
@@ -97,10 +98,29 @@ function draw(presetName) {
 
 function providersSection(presetName) {
   const list = h("ul.provider-list", { "aria-label": "Model providers" });
-  for (const p of state.providers) list.append(providerRow(p));
+  for (const p of state.providers) list.append(isBuiltin(p) ? builtinRow(p) : providerRow(p));
   if (!state.providers.length) list.append(h("li.muted", {}, "No provider yet."));
   return h("section.settings-section", { "aria-labelledby": "providers-title" },
     h("h3#providers-title", {}, "Model providers"), list, addProviderForm(presetName));
+}
+
+// The built-in model has no URL, key or connection to test: its card says what it is and
+// sends the reader to the Models page, where its models are downloaded and chosen.
+function builtinRow(p) {
+  const openModels = () => {
+    dialog.close();
+    $("#open-models").click();
+  };
+  return h("li.provider.builtin", {},
+    h("div.provider-head", {},
+      h("strong", {}, p.name),
+      p.is_default ? h("span.badge", {}, "Default") : null,
+      h("span.badge.muted", {}, "On this computer")),
+    h("p.muted", {}, "Answers with no network and no account. It chats but cannot use tools. "
+      + "Download, choose or remove its models on the Models page."),
+    h("div.row", {},
+      h("button.button", { type: "button", onclick: openModels }, "Open Models"),
+      p.is_default ? null : h("button.button", { type: "button", onclick: () => makeDefault(p) }, "Make default")));
 }
 
 function providerRow(p) {
