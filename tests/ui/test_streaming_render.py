@@ -221,3 +221,68 @@ def test_a_long_answer_drawn_again_from_the_store_is_the_whole_text_rendered(pag
     page.keyboard.press("Enter")
     page.wait_for_selector(".turn.assistant[data-id][data-status=completed]")
     assert page.evaluate(SAME_AS_WHOLE, text)
+
+
+# Streamed in pieces into a live turn on the page (its real style sheet), measured with part of
+# the text still streaming (drawn in .md-group/.md-tail wrappers), then again once the text is
+# finished (wrappers gone): every block and the turn's foot (the typing dots) stand in the
+# same place.
+SAME_LOOK = """async ({ text, whole, cut }) => {
+  const { AssistantTurn } = await import('/js/turn.js');
+  const messages = document.querySelector('#messages');
+  const turn = new AssistantTurn();
+  turn.startLive();
+  messages.replaceChildren(turn.el);
+  const streamed = text.slice(0, cut);
+  if (whole) turn.addText(streamed, { now: true });
+  else {
+    for (let at = 0; at < streamed.length; at += 7) {
+      turn.addText(streamed.slice(at, at + 7), { now: true });
+    }
+  }
+  const md = turn.el.querySelector('.md');
+  const measure = () => {
+    const top = messages.getBoundingClientRect().top;
+    const at = (el) => {
+      const r = el.getBoundingClientRect();
+      return [r.top - top, r.bottom - top];
+    };
+    const blocks = [...md.querySelectorAll('*')].filter((el) => !el.matches('.md-group, .md-tail'));
+    return { blocks: blocks.map((el) => [el.localName, ...at(el)]), foot: at(turn.foot) };
+  };
+  const streaming = measure();
+  const wrappers = [...md.children].filter((el) => el.matches('.md-group, .md-tail'))
+    .map((el) => el.className);
+  turn.closeText();
+  const finished = measure();
+  messages.replaceChildren();
+  return { streaming, finished, wrappers };
+}"""
+
+LONG_ANSWER = (
+    "".join(
+        f"## Part {i}\n\nSome text {i} and `code`.\n\n- a {i}\n- b\n\n```python\nprint({i})\n```\n\n"
+        for i in range(12)
+    )
+    + "The last paragraph, still being written"
+)
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "whole", "wrappers"),
+    [
+        ("the tail is the last block", LONG_ANSWER, False, "md-tail"),
+        (
+            "nothing frozen yet: the tail is the first block",
+            "## Title\nText under it\n",
+            False,
+            "md-tail",
+        ),
+        ("a long text at once: a group is the first block", LONG_ANSWER, True, "md-group"),
+    ],
+)
+def test_a_streaming_answer_looks_as_it_will_when_finished(page, case, text, whole, wrappers):
+    got = page.evaluate(SAME_LOOK, {"text": text, "whole": whole, "cut": len(text) - 5})
+    assert wrappers in got["wrappers"], got["wrappers"]
+    assert got["streaming"]["foot"] == got["finished"]["foot"], case
+    assert got["streaming"] == got["finished"], case
