@@ -23,6 +23,7 @@ let follower = null;
 let liveTurn = null;
 let actionHandler = () => {};
 let turns = [];
+const drawnUsers = new WeakMap(); // a user turn's element → its stored message, as JSON
 
 export function onTurnAction(fn) { actionHandler = fn; }
 
@@ -186,7 +187,7 @@ function markLast() {
 // the user's; "‹ k/n ›" when it has versions.
 function userTurn(message) {
   const stored = message.id !== "pending";
-  return h("article.turn.user", { "aria-label": "You", dataset: { id: message.id } },
+  const el = h("article.turn.user", { "aria-label": "You", dataset: { id: message.id } },
     h("div.bubble", {}, attachmentsView(message.attachments), message.content),
     stored ? h("div.user-actions", {},
       timeStamp(message.created_at),
@@ -195,6 +196,8 @@ function userTurn(message) {
       h("button.small.edit-message", { type: "button", onclick: () => actionHandler("edit", message) }, "Edit"),
       h("button.small.fork-message", { type: "button", title: "Fork: a new chat up to this message", onclick: () => actionHandler("fork", message) }, "Fork"))
       : null);
+  if (stored) drawnUsers.set(el, JSON.stringify(message));
+  return el;
 }
 
 // The new chat (session null) or an empty one: the greeting, drawn again when what it names
@@ -258,7 +261,7 @@ function resume(sessionId, runId, after, continuing = null) {
           else if (s === "ended" || s === "gone") {
             warmed();
             showConnection(null);
-            finished(sessionId);
+            finished(sessionId, turn);
           }
         },
       });
@@ -292,8 +295,9 @@ function apply(turn, type, data) {
   }
 }
 
-// The run ended: the stored session is now the truth; redraw it in place.
-async function finished(sessionId) {
+// The run ended: the stored session is now the truth; the pane is brought up to it, keeping
+// what it already shows (see keepDrawn) or else drawn again.
+async function finished(sessionId, turn) {
   setLive(sessionId, null);
   follower = null;
   liveTurn = null;
@@ -303,9 +307,61 @@ async function finished(sessionId) {
     const session = await api.getSession(sessionId);
     if (state.sessionId !== sessionId) return;
     state.session = session;
-    const wasStuck = stick;
-    showSession(session, { keepScroll: !wasStuck });
+    if (keepDrawn(session, turn)) {
+      if (stick) toBottom();
+    } else {
+      showSession(session, { keepScroll: !stick });
+    }
   } catch { /* the streamed turn stays on screen */ }
+}
+
+// The stored session after a run, drawn by keeping what the pane shows where it is the same:
+// the streamed answer (AssistantTurn.keepStored: a long one is not drawn and laid out again)
+// and the groups above it, each checked against its stored messages; the user's message sent
+// with the run (drawn before it had an id) or one whose stored form changed is drawn anew.
+// False, with nothing changed, when the pane does not line up with the stored session.
+function keepDrawn(session, turn) {
+  if (session.active_run || !turn?.el.isConnected) return false;
+  const groups = groupMessages(session.messages);
+  const answer = groups.at(-1);
+  const shown = [...list.children].filter((el) => el !== earlierButton);
+  if (!answer?.assistant || shown.at(-1) !== turn.el) return false;
+  const users = [];
+  let g = groups.length - 2;
+  for (let i = shown.length - 2; i >= 0; i--, g--) {
+    const group = groups[g];
+    if (!group || !showsGroup(shown[i], group, i === shown.length - 2)) return false;
+    if (group.user) users.push([shown[i], group.user]);
+  }
+  if (!turn.keepStored(answer.assistant, { answersQuestion: answer.answersQuestion })) return false;
+  for (const [el, message] of users) {
+    if (drawnUsers.get(el) !== JSON.stringify(message)) el.replaceWith(userTurn(message));
+  }
+  earlier = groups.slice(0, g + 1);
+  if (!earlier.length) earlierButton.remove();
+  else if (!earlierButton.isConnected) list.prepend(earlierButton);
+  drawSessionInfo(session);
+  drawContextMeter(session);
+  markLast();
+  return true;
+}
+
+// Whether an element of the pane shows this stored group (a user's message just sent, drawn
+// without its id, may stand for the last question).
+function showsGroup(el, group, lastQuestion) {
+  if (group.user) {
+    return el.matches(".turn.user")
+      && (el.dataset.id === group.user.id || (lastQuestion && el.dataset.id === "pending"));
+  }
+  if (group.summary) {
+    return el.matches(".summary-block") && el.dataset.messageId === group.summary.id
+      && el.dataset.status === group.summary.status;
+  }
+  const turn = turns.find((t) => t.el === el);
+  const [first, last] = [group.assistant[0], group.assistant.at(-1)];
+  return Boolean(turn) && turn.first?.id === first.id && turn.lastMessage?.id === last.id
+    && turn.lastMessage.status === last.status && turn.answersQuestion === group.answersQuestion
+    && JSON.stringify(turn.first.version) === JSON.stringify(first.version);
 }
 
 function showConnection(text) {

@@ -16,9 +16,9 @@
 //   nothing at or after a block holding either is frozen (such blocks stay in the tail).
 import { lexMarkdown, renderMarkdown, renderTokens } from "./markdown.js";
 
-// Finished texts and a pristine copy of their nodes, most recently used last: the session is
-// drawn again from the store when a run ends, and a long answer just streamed (or any answer
-// drawn before) is copied instead of parsed again.
+// Finished texts and a pristine copy of their nodes, most recently used last: a long answer
+// drawn again (its chat opened again, or the whole session redrawn from the store when a run's
+// streamed turn could not be kept, see conversation.js keepDrawn) is copied, not parsed again.
 const drawn = new Map();
 const DRAWN_KEPT = 32;
 const WORTH_KEEPING = 2000; // characters

@@ -22,6 +22,7 @@ export class AssistantTurn {
     this.text = null; // the current text segment (a StreamingMarkdown: raw, el)
     this.reasoning = null;
     this.cards = new Map(); // call id → card
+    this.cardList = []; // every card, in order
     this.approvals = new Map(); // approval id → card
     this.stillPending = new Set(); // approval ids the server said are waiting (replay must not settle them)
     this.scheduleRender = perFrame(() => this.renderNow());
@@ -76,6 +77,7 @@ export class AssistantTurn {
     if (!card || !card.running) { // ids may repeat across model calls in one turn
       card = toolCard(name, args);
       this.cards.set(call_id, card);
+      this.cardList.push(card);
       this.body.append(card.el);
     }
     this.onChange();
@@ -117,7 +119,7 @@ export class AssistantTurn {
     this.closeText();
     this.reasoning?.finish();
     this.settleApprovals(status === "completed" ? "Answered" : "No longer waiting", { force: true });
-    const cut = status === "cancelled" ? STOPPED : { kind: "stopped", label: "Not finished" };
+    const cut = status === "cancelled" ? STOPPED : NOT_FINISHED;
     for (const card of this.cards.values()) if (card.running) card.complete(false, null, cut);
     this.status = status;
     this.error = error;
@@ -143,6 +145,51 @@ export class AssistantTurn {
     this.lastMessage = last;
     this.answersQuestion = answersQuestion;
     if (first) this.el.dataset.id = first.id;
+  }
+
+  // The run has ended and its answer is stored. When the stored messages draw what this turn
+  // streamed (the same reasoning, text and tool calls in the same order), the turn takes their
+  // ids, status, error, usage and time, and keeps the nodes drawn so far: a long answer is not
+  // drawn and laid out again. Tool cards whose stored call or result shows otherwise are drawn
+  // again; approval cards go (a turn drawn from the store has none). Else false, nothing changed.
+  keepStored(messages, { answersQuestion = true } = {}) {
+    const stored = storedTurn(messages);
+    if (!stored || !this.status || this.text) return false;
+    if ((this.reasoning?.raw || "") !== stored.reasoning) return false;
+    const shown = [...this.body.children].filter((el) => !el.matches(".approval, details.reasoning"));
+    const texts = this.textParts();
+    if (shown.length !== stored.parts.length || texts.length + this.cardList.length !== shown.length) return false;
+    let t = 0;
+    let c = 0;
+    for (const [i, part] of stored.parts.entries()) {
+      const same = typeof part === "string"
+        ? texts[t]?.el === shown[i] && texts[t++].raw === part
+        : this.cardList[c++]?.el === shown[i];
+      if (!same) return false;
+    }
+    const cut = stored.status === "cancelled" ? STOPPED : NOT_FINISHED;
+    this.cards = new Map();
+    stored.calls.forEach((call, i) => {
+      let card = this.cardList[i];
+      const result = call.result ? { ok: call.result.ok, text: call.result.text } : { forced: cut };
+      if (!card.shows(call.name, call.args, result)) {
+        const fresh = toolCard(call.name, call.args);
+        fresh.complete(result.ok, result.text, result.forced);
+        card.el.replaceWith(fresh.el);
+        card = this.cardList[i] = fresh;
+      }
+      this.cards.set(call.id, card);
+    });
+    for (const approval of this.approvals.values()) approval.el.remove();
+    this.approvals.clear();
+    this.stillPending.clear();
+    this.usageData = stored.usage;
+    this.status = stored.status;
+    this.error = stored.error;
+    this.el.dataset.status = stored.status;
+    this.setMessages(messages[0], messages.at(-1), { answersQuestion });
+    this.drawFoot();
+    return true;
   }
 
   drawFoot() {
@@ -228,6 +275,7 @@ function hasArguments(args) {
 // core/agent/turn.py, _checked_run, and the tools' cancel messages): a call the user denied
 // or stopped did not fail, and the card says what happened instead.
 const STOPPED = { kind: "stopped", label: "Stopped" };
+const NOT_FINISHED = { kind: "stopped", label: "Not finished" };
 function outcome(ok, text) {
   if (ok) return { kind: "ok", label: "Done" };
   const said = typeof text === "string" ? text.trim() : "";
@@ -238,6 +286,47 @@ function outcome(ok, text) {
   if (said.startsWith("Error: no result was recorded: the run ended")) return { kind: "stopped", label: "Not finished", note: true };
   return { kind: "error", label: "Failed" };
 }
+
+// What a turn drawn from these stored messages shows (conversation.js drawGroup draws them
+// so): reasoning, parts (text, or a call {id, name, args, result: {ok, text} | null}) in order,
+// usage, how it ended. Null when they would end it twice or not at all, or a result matches no
+// call: shapes a streamed turn is not checked against.
+function storedTurn(messages) {
+  const turn = { reasoning: "", parts: [], calls: [], usage: undefined, status: null, error: undefined };
+  for (const message of messages) {
+    if (turn.status) return null;
+    if (message.role === "assistant") {
+      turn.reasoning += message.reasoning || "";
+      if (message.content) turn.parts.push(message.content);
+      for (const { id, name, arguments: args } of message.tool_calls || []) {
+        const call = { id, name, args, result: null };
+        turn.parts.push(call);
+        turn.calls.push(call);
+      }
+      if (message.usage) turn.usage = message.usage;
+      if (message.status !== "complete" || !(message.tool_calls || []).length) {
+        turn.status = message.status === "complete" ? "completed" : message.status;
+        turn.error = message.error;
+      }
+    } else if (message.role === "tool") {
+      const call = turn.calls.findLast((c) => c.id === message.tool_call_id);
+      if (!call || call.result) return null;
+      call.result = { ok: message.status !== "error", text: message.content };
+    } else {
+      return null;
+    }
+  }
+  return turn.status ? turn : null;
+}
+
+// A call's arguments as JSON text: the run's event carries them parsed, the store as sent.
+function sameArgs(args) {
+  if (typeof args !== "string") return JSON.stringify(args);
+  try { return JSON.stringify(JSON.parse(args)); } catch { return args; }
+}
+
+const shownOutput = (text) => (text === null || text === undefined ? null
+  : typeof text === "string" ? text : JSON.stringify(text, null, 2));
 
 function toolCard(name, args) {
   const status = h("span.tool-status", {}, "Running…");
@@ -259,6 +348,14 @@ function toolCard(name, args) {
   const card = {
     el,
     running: true,
+    result: null, // how it was completed: {ok, text, forced}
+    // Whether this card shows that call with that result ({ok, text} or {forced}).
+    shows(callName, callArgs, { ok, text, forced }) {
+      const done = card.result;
+      if (callName !== name || sameArgs(callArgs) !== sameArgs(args) || !done) return false;
+      if (forced || done.forced) return forced?.label === done.forced?.label && done.text == null;
+      return (ok !== false) === (done.ok !== false) && shownOutput(text) === shownOutput(done.text);
+    },
     waitForApproval(waiting) {
       if (!card.running) return;
       el.classList.toggle("waiting", waiting);
@@ -267,12 +364,13 @@ function toolCard(name, args) {
     // `forced`: what happened when no result came ({kind, label}).
     complete(ok, text, forced) {
       card.running = false;
+      card.result = { ok, text, forced };
       const { kind, label, note } = forced || outcome(ok, text);
       el.classList.remove("running", "waiting");
       el.classList.add(kind);
       status.textContent = label;
       if (text !== null && text !== undefined) {
-        output.textContent = typeof text === "string" ? text : JSON.stringify(text, null, 2);
+        output.textContent = shownOutput(text);
         // Hearth's own sentence to the model about a call that did not run: a muted note.
         if (note) {
           outputLabel.textContent = "Told the model";
