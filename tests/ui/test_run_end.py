@@ -51,11 +51,12 @@ KEPT = """() => {
 }"""
 
 # The pane as a string: attributes (and classes) sorted, so the order they were set in does
-# not count, only what is drawn.
+# not count, only what is drawn (nor the .md-group wrappers a long answer's blocks are kept in).
 SHAPE = """() => {
   const shape = (node) => {
     if (node.nodeType === Node.TEXT_NODE) return node.data;
     if (node.nodeType !== Node.ELEMENT_NODE) return '';
+    if (node.matches('.md > .md-group')) return [...node.childNodes].map(shape).join('');
     const attrs = [...node.attributes].map((a) => (a.name === 'class'
       ? `class=${[...node.classList].sort().join(' ')}` : `${a.name}=${a.value}`)).sort();
     return `<${node.localName} ${attrs.join(' ')}>${[...node.childNodes].map(shape).join('')}`

@@ -2,7 +2,8 @@
 // not the whole text again. The text is cut into top-level blocks (marked's tokens); a block
 // is frozen, drawn once and its nodes kept, as soon as the text after it proves it complete;
 // only the unfinished tail is drawn again each frame. When the text is finished, the nodes
-// are exactly those renderMarkdown(text) gives for the whole text.
+// are exactly those renderMarkdown(text) gives for the whole text, some of them grouped in
+// <div class="md-group"> wrappers that draw nothing (see drawInTail).
 //
 // A block is complete when it is followed by a blank line and then by a whole line of a next
 // block: Markdown decides where a block ends line by line, so nothing later can change it
@@ -92,14 +93,16 @@ export class StreamingMarkdown {
     }
   }
 
-  // The whole text was drawn before: copy its nodes (they stay the tail: more text after it
-  // draws it all once more, then block by block).
+  // The whole text was drawn before: copy its nodes, groups and all, into the answer's element
+  // (they stand for the tail: more text after it draws it all once more, then block by block).
   copyDrawn() {
     const copy = this.raw.length >= WORTH_KEEPING && drawn.get(this.raw);
     if (!copy) return false;
     drawn.delete(this.raw);
     drawn.set(this.raw, copy);
-    this.drawInTail(copy.cloneNode(true));
+    const nodes = copy.cloneNode(true);
+    this.tailNodes = [...nodes.childNodes];
+    this.el.append(nodes);
     return true;
   }
 
@@ -137,10 +140,12 @@ export class StreamingMarkdown {
   }
 
   // While the text streams, the tail is drawn in a <div class="md-tail"> and frozen blocks go
-  // in <div class="md-group">s of GROUP_SIZE nodes: nodes put in or taken out of an element
-  // make the browser restyle all of that element's children (the page's "* + *" rules), so
-  // the answer's own element, with thousands of children in a long answer, is left alone.
-  // finish() takes the nodes out of these wrappers (the same nodes, moved).
+  // in <div class="md-group">s of GROUP_SIZE nodes, so the answer's own element, with
+  // thousands of children in a long answer, is left alone (a node put in or taken out of an
+  // element may restyle its other children, by the page's sibling rules). finish() takes the
+  // tail's few nodes out of their wrapper; the groups stay (moving their nodes would lay the
+  // whole answer out again, ~60 ms at 20,000 tokens) and draw nothing: the page's margin
+  // rules reach through them (style.css).
   drawInTail(fragment) {
     this.removeTail();
     if (!this.tailEl) {
@@ -168,9 +173,9 @@ export class StreamingMarkdown {
   }
 
   unwrap() {
-    this.tailNodes = this.tailEl ? [...this.tailEl.childNodes] : this.tailNodes;
-    for (const wrapper of this.el.querySelectorAll(":scope > .md-group, :scope > .md-tail")) {
-      wrapper.replaceWith(...wrapper.childNodes);
+    if (this.tailEl) {
+      this.tailNodes = [...this.tailEl.childNodes];
+      this.tailEl.replaceWith(...this.tailNodes);
     }
     this.group = null;
     this.tailEl = null;
