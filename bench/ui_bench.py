@@ -225,9 +225,9 @@ def metrics(cdp) -> dict[str, float]:
 
 def stream_cost(page, cdp, fake, tokens: int, rate: float) -> dict:
     """Stream a ``tokens``-token Markdown answer at ``rate`` tokens/s into a new chat. From
-    sending until the stored answer is drawn again: main-thread CPU time (ThreadTime) and
+    sending until the stored answer is shown: main-thread CPU time (ThreadTime) and
     task time (TaskDuration, wall clock) per token, and the long tasks while it streamed and
-    in the redraw after it."""
+    in showing the stored answer after it."""
     page.evaluate("() => { location.hash = '#/new'; }")
     page.wait_for_function("() => document.querySelectorAll('#messages .turn').length === 0")
     text = markdown_answer(tokens)
@@ -284,14 +284,14 @@ def streaming_rows(page, fake, long_tokens: int, short_tokens: int, rate: float)
             long["longest_ms"] <= 50,
         ),
         (
-            f"  longest task in CPU time, with the redraw ({long['long_cpu_tasks']} > 50 ms)",
+            f"  longest task in CPU time, with the run's end ({long['long_cpu_tasks']} > 50 ms)",
             long["longest_cpu_ms"],
             "ms",
             "no task > 50 ms",
             long["longest_cpu_ms"] <= 50,
         ),
         (
-            "  longest task drawing it again after the run",
+            "  longest task after the run ended (the stored answer shown)",
             long["redraw_ms"],
             "ms",
             "",
