@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from playwright.sync_api import expect
-
-from tests.ui.conftest import open_page
 
 # The live answer's nodes as its run's last event is drawn (it has a status, not yet an id).
 WATCH = """() => {
@@ -70,14 +67,6 @@ ANSWER = "".join(
     f"```python\nprint({i})\n```\n\n- a {i}\n- b\n\n| x | y |\n|---|---|\n| {i} | 2 |\n\n"
     for i in range(12)
 )
-
-
-@pytest.fixture
-def page(browser, server):
-    page = open_page(browser, server)
-    yield page
-    assert page.errors == [], page.errors
-    page.context.close()
 
 
 def open_session(page, server, tmp_path, title: str) -> dict:
