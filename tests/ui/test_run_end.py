@@ -219,12 +219,15 @@ def test_a_long_chat_keeps_its_earlier_turns_to_draw(page, fake, server):
     assert page.evaluate("() => window.__above === document.querySelector('#messages .turn')")
     # 42 turns drawn, 50 to draw (40 at a time, also drawn by scrolling up)
     expect(page.locator(".turn")).to_have_count(42)
-    earlier = page.get_by_role("button", name="Show earlier messages")
-    for _ in range(2):
-        if earlier.count():
-            earlier.click()
-    expect(earlier).to_have_count(0)
-    expect(page.locator(".turn")).to_have_count(92)
+    # Asked for until all are drawn: scrolling the button into view may draw the earlier turns
+    # by itself and take the button away before a click lands.
+    page.wait_for_function(
+        """() => {
+          document.querySelector('#messages button.earlier')?.click();
+          return document.querySelectorAll('#messages .turn').length === 92;
+        }"""
+    )
+    expect(page.get_by_role("button", name="Show earlier messages")).to_have_count(0)
     expect(page.locator(".turn.user").first).to_contain_text("Question 0")
 
 
