@@ -306,6 +306,8 @@ async function finished(sessionId, turn) {
   try {
     const session = await api.getSession(sessionId);
     if (state.sessionId !== sessionId) return;
+    // The next message was sent while this copy was on its way: that run's end draws the chat.
+    if (state.liveRuns.has(sessionId) || state.starting.has(sessionId)) return;
     state.session = session;
     if (keepDrawn(session, turn)) {
       if (stick) toBottom();

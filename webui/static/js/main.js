@@ -23,7 +23,7 @@ const title = $("#chat-title");
 const messages = $("#messages");
 const exportButtons = [$("#export-md"), $("#export-json"), $("#export-zip")];
 let routeToken = 0;
-const starting = new Set(); // sessions whose POST .../runs is on its way
+const starting = state.starting; // sessions whose POST .../runs is on its way
 
 async function route() {
   const token = ++routeToken;

@@ -8,6 +8,7 @@ export const state = {
   sessionId: null,
   session: null,
   liveRuns: new Map(), // session id → run id, for runs this page knows are live
+  starting: new Set(), // sessions whose POST .../runs is on its way
 };
 
 export function on(name, fn) {
